@@ -1,0 +1,143 @@
+"""The audit log: one function writes it, one function verifies it.
+
+Each record's hash covers its own content and the previous record's hash, so editing, deleting or
+reordering any stored row breaks the chain from that row on (`manage.py verify_audit`).
+Writers are serialised so that two records never chain to the same predecessor: a transaction-level
+advisory lock on PostgreSQL, the IMMEDIATE transaction mode on SQLite (see conf/base.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timezone
+from typing import Any, Iterable
+
+from django.db import connection, models, transaction
+from django.utils import timezone as dj_timezone
+
+from oficina.core import request_context
+from oficina.core.models import AuditRecord
+
+GENESIS_HASH = "0" * 64
+_ADVISORY_LOCK_KEY = 0x0F1C1A  # any constant shared by all writers
+
+
+class AuditEvent(models.TextChoices):
+    """Every event type the log knows. Later apps add theirs here, named `<thing>_<verb>`."""
+
+    USER_SIGNED_UP = "user_signed_up"
+    EMAIL_CONFIRMED = "email_confirmed"
+    SIGN_IN_PASSWORD = "sign_in_password"
+    SIGN_IN_SECOND_FACTOR = "sign_in_second_factor"
+    SIGN_IN_LOCKED_OUT = "sign_in_locked_out"
+    SIGNED_OUT = "signed_out"
+    SESSION_EXPIRED = "session_expired"
+    ONE_TIME_CODE_SENT = "one_time_code_sent"
+    TOTP_ENROLLED = "totp_enrolled"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET_DONE = "password_reset_done"
+    PASSWORD_CHANGED = "password_changed"
+    OFFICES_IMPORTED = "offices_imported"
+    LOCAL_HOLIDAY_CHANGED = "local_holiday_changed"
+    ADMIN_CHANGE = "admin_change"
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    record_id: int
+    reason: str
+
+
+def _canonical(record: AuditRecord) -> bytes:
+    created = record.created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    payload = {
+        "created_at": created,
+        "actor_id": record.actor_id,
+        "actor_label": record.actor_label,
+        "ip": record.ip,
+        "event": record.event,
+        "result": record.result,
+        "target_type": record.target_type,
+        "target_id": record.target_id,
+        "target_label": record.target_label,
+        "details": record.details,
+        "previous_hash": record.previous_hash,
+    }
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def compute_hash(record: AuditRecord) -> str:
+    return hashlib.sha256(_canonical(record)).hexdigest()
+
+
+def _target_fields(target: Any) -> tuple[str, str, str]:
+    if target is None:
+        return "", "", ""
+    if isinstance(target, models.Model):
+        return target._meta.label_lower, str(target.pk), str(target)[:200]
+    return type(target).__name__, "", str(target)[:200]
+
+
+def _actor_fields(actor: Any) -> tuple[int | None, str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, (str(actor)[:200] if isinstance(actor, str) else "")
+    return actor.pk, actor.get_username()[:200]
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+
+
+def audit_record(
+    *,
+    event: str,
+    actor: Any = None,
+    target: Any = None,
+    result: str = AuditRecord.Result.SUCCESS,
+    details: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditRecord:
+    """Append one record. Call it inside the transaction of the change it records.
+
+    `actor` is a user, None for anonymous, or a string naming who tried (e.g. a DNI at a failed sign-in).
+    The IP comes from the current request unless given.
+    """
+    actor_id, actor_label = _actor_fields(actor)
+    target_type, target_id, target_label = _target_fields(target)
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditRecord.objects.order_by("-id").values_list("record_hash", flat=True).first()
+        record = AuditRecord(
+            created_at=dj_timezone.now(),
+            actor_id=actor_id,
+            actor_label=actor_label,
+            ip=ip if ip is not None else request_context.current().ip,
+            event=str(event),
+            result=str(result),
+            target_type=target_type,
+            target_id=target_id,
+            target_label=target_label,
+            details=json.loads(json.dumps(details or {}, default=str)),
+            previous_hash=last or GENESIS_HASH,
+        )
+        record.record_hash = compute_hash(record)
+        record.save(force_insert=True)
+    return record
+
+
+def verify_chain(records: Iterable[AuditRecord] | None = None) -> ChainBreak | None:
+    """Walk the log in order; return the first record whose link or content does not match, or None."""
+    if records is None:
+        records = AuditRecord.objects.order_by("id").iterator(chunk_size=2000)
+    expected_previous = GENESIS_HASH
+    for record in records:
+        if record.previous_hash != expected_previous:
+            return ChainBreak(record.id, "previous_hash does not match the record before it")
+        if compute_hash(record) != record.record_hash:
+            return ChainBreak(record.id, "content does not match its hash")
+        expected_previous = record.record_hash
+    return None
