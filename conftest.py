@@ -1,0 +1,5 @@
+"""Shared pytest fixtures live in src/oficina/testing/; this file only registers them."""
+
+pytest_plugins = [
+    "oficina.testing.smtp",
+]
