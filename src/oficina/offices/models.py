@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from oficina.offices.postal_codes import validate_postal_code, validate_postal_codes_served
 
 
 class Province(models.Model):
@@ -27,13 +30,16 @@ class Office(models.Model):
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="offices", verbose_name=_("provincia"))
     municipality = models.CharField(_("municipio"), max_length=120)
     address = models.CharField(_("dirección"), max_length=200, blank=True)
-    postal_code = models.CharField(_("código postal"), max_length=5, blank=True)
+    postal_code = models.CharField(
+        _("código postal"), max_length=5, blank=True, validators=[validate_postal_code]
+    )
     phone = models.CharField(_("teléfono"), max_length=20, blank=True)
     opening_hours = models.CharField(_("horario de atención"), max_length=200, blank=True)
     postal_codes_served = models.TextField(
         _("códigos postales atendidos"),
         blank=True,
         help_text=_("Separados por espacios. Un código de 5 cifras, o un prefijo terminado en * (p. ej. 47*)."),
+        validators=[validate_postal_codes_served],
     )
     is_active = models.BooleanField(_("activa"), default=True)
 
@@ -70,7 +76,21 @@ class LocalHoliday(models.Model):
         verbose_name_plural = _("festivos locales")
         constraints = [
             models.UniqueConstraint(fields=["date", "province", "office"], name="unique_local_holiday"),
+            # The constraint above never fires for province-wide holidays: NULL offices are all distinct.
+            models.UniqueConstraint(
+                fields=["date", "province"],
+                condition=models.Q(office__isnull=True),
+                name="unique_province_holiday",
+                violation_error_message=_("Ya hay un festivo para toda la provincia en esa fecha."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.name}"
+
+    def clean(self) -> None:
+        if self.office_id is not None and self.province_id is not None:
+            if self.office.province_id != self.province_id:
+                raise ValidationError(
+                    {"office": _("La oficina no pertenece a la provincia elegida.")}, code="office_province"
+                )
