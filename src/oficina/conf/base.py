@@ -76,8 +76,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "oficina.accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "oficina.accounts.middleware.SessionTimeoutMiddleware",  # after messages: it tells people why they left
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "oficina.core.middleware.SecurityHeadersMiddleware",
@@ -282,6 +282,9 @@ SERVICE_NAME = os.environ.get("SERVICE_NAME", "Oficina Virtual de Empleo")
 ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Servicio Público de Empleo de Castilla y León")
 OFFICES_CSV = os.environ.get("OFFICES_CSV", str(SRC_DIR / "offices" / "data" / "offices.csv"))
 HOLIDAYS_SUBDIVISION = os.environ.get("HOLIDAYS_SUBDIVISION", "CL")
+# Where the accessibility statement tells people to send accessibility communications (RD 1112/2018
+# art. 10.2.a). Empty: the statement points to the organisation's registry instead.
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
 
 LOGGING = {
     "version": 1,
