@@ -59,7 +59,7 @@ def serve(app: str, env: dict[str, str]):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning", "--ws", "websockets", "--lifespan", "off"],
+         "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--lifespan", "off"],
         env=env, cwd=ROOT,
     )
     try:

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         province = Province.objects.get(code="05")
         with transaction.atomic():
             self._upsert(CITIZEN, document_number=CITIZEN.username, postal_code="05400",
-                         email_confirmed_at=timezone.now(), phone="600000000",
+                         email_confirmed_at=timezone.now(), phone="+34600000000",
                          date_of_birth=timezone.datetime(1975, 5, 14).date(),
                          office=Office.objects.filter(municipality="Arenas de San Pedro").first() or office)
             self._upsert(TECHNICIAN, office=office)
@@ -61,9 +61,10 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _upsert(self, login: DemoLogin, **fields) -> User:
-        user, _created = User.objects.get_or_create(username=login.username, defaults={"role": login.role})
-        for name, value in {"role": login.role, "first_name": login.first_name, "last_name": login.last_name,
-                            "email": login.email, **fields}.items():
+        values = {"role": login.role, "first_name": login.first_name, "last_name": login.last_name,
+                  "email": login.email, **fields}
+        user = User.objects.filter(username=login.username).first() or User(username=login.username)
+        for name, value in values.items():
             setattr(user, name, value)
         user.set_password(login.password)
         user.save()
@@ -73,10 +74,10 @@ class Command(BaseCommand):
         out = self.stdout.write
         out("")
         out("Cuentas de demostración (solo para pruebas):")
-        out(f"  Ciudadana   http://127.0.0.1:8000/cuenta/acceso/   DNI {CITIZEN.username}  contraseña {CITIZEN.password}")
+        out(f"  Ciudadano/a    http://127.0.0.1:8000/cuenta/acceso/   DNI {CITIZEN.username}  contraseña {CITIZEN.password}")
         out("              (el código de un solo uso llega por correo: se imprime en esta terminal)")
         for login in (TECHNICIAN, SUPERVISOR, ADMINISTRATOR):
-            out(f"  {login.role:<11} http://127.0.0.1:8000/personal/acceso/ usuario {login.username}  "
+            out(f"  {str(login.role.label):<15} http://127.0.0.1:8000/personal/acceso/ usuario {login.username}  "
                 f"contraseña {login.password}")
         out("              (la primera vez se da de alta una app TOTP; en la demo, "
             "`.venv/bin/python manage.py demo_totp_code USUARIO` da el código actual)")
