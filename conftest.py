@@ -2,5 +2,8 @@
 
 pytest_plugins = [
     "oficina.testing.db",
+    "oficina.testing.live_server",
+    "oficina.testing.browser",
     "oficina.testing.smtp",
+    "pytester",  # tests/browser/test_infra.py runs the browser plugin in an inner pytest session
 ]

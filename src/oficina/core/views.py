@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -14,7 +15,7 @@ def home(request: HttpRequest):
 
 
 def accessibility(request: HttpRequest):
-    return render(request, "core/accessibility.html")
+    return render(request, "core/accessibility.html", {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL})
 
 
 def privacy(request: HttpRequest):
