@@ -244,3 +244,12 @@ def test_user_changes_in_the_admin_are_audited(client):
     assert citizen.first_name == "María José"
     record = audited(AuditEvent.ADMIN_CHANGE, target=citizen).get()
     assert record.actor_id == admin_user.pk and record.details["action"] == "change"
+
+
+def test_my_area_link_leads_each_role_to_its_own_home(client, other_client, mailbox):
+    """The header's "Mi área" must not send staff to the citizen area, where they get 403."""
+    technician = make_staff(office=make_office())
+    sign_in_staff(client, technician, make_totp_device(technician))
+    assert 'href="/personal/">Mi área' in client.get("/personal/").content.decode()
+    sign_in_citizen(other_client, mailbox, make_citizen())
+    assert 'href="/cuenta/">Mi área' in other_client.get("/cuenta/").content.decode()

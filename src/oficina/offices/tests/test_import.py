@@ -227,6 +227,7 @@ def test_command_loads_the_default_file_and_prints_counts(settings, capsys):
     assert _import_events()[0].actor_label == "manage.py load_offices"
 
 
+@pytest.mark.django_db(transaction=True)  # run_from_argv closes the connection, as a shell run does
 def test_command_fails_with_the_spanish_messages(tmp_path, capsys):
     path = _write(tmp_path, HEADER, "A,,24,Pueblo,,,,,")
     with pytest.raises(CommandError, match="Línea 2: falta el nombre de la oficina."):
