@@ -42,3 +42,19 @@ class SecurityHeadersMiddleware:
             # Personal data must not stay in shared caches or the back/forward cache of a shared PC.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class SpanishFirstMiddleware:
+    """Spanish unless the person chose another language with the language switch (a cookie).
+
+    The browser's Accept-Language is ignored on purpose: this is a Spanish public service, whose legal
+    texts are authoritative in Spanish, and a phone set to English must not get a half-translated page.
+    Runs just before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

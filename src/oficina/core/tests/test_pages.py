@@ -161,6 +161,13 @@ def test_language_switch_serves_the_english_version(client):
     assert '<html lang="es">' in _html(client.get("/"))
 
 
+def test_spanish_first_whatever_the_browser_asks_for(client):
+    """A phone set to English still gets Spanish until the person picks English in the switch."""
+    assert '<html lang="es">' in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in _html(client.get("/", HTTP_ACCEPT_LANGUAGE="es-ES"))
+
+
 def test_language_menu_names_each_language_in_itself(client):
     html = _html(client.get("/"))
     assert '<option value="es" selected lang="es">Español</option>' in html
