@@ -5,6 +5,8 @@ Every page loaded here also passes axe-core and the production CSP (see oficina.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -101,3 +103,38 @@ def test_staff_member_enrols_the_totp_app_and_signs_in(page):
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Hola, Lucía")
     expect(page.get_by_text("Cola de atención")).to_be_visible()
+
+
+def test_locked_out_citizen_resets_the_password_by_email_and_gets_back_in(page, mailbox):
+    """The reactivation step: lockout → reset link by e-mail → new password → sign in with a code."""
+    make_citizen(email="maria@example.org")
+    visit(page, "/cuenta/acceso/")
+    for _attempt in range(5):
+        page.get_by_label("DNI o NIE").fill("12345678Z")
+        page.get_by_label("Contraseña").fill("Mal-escrita-1")
+        page.get_by_role("button", name="Continuar").click()
+        assert_accessible(page)
+    page.get_by_role("link", name="Restablecer la contraseña").click()
+    assert_accessible(page)
+    page.get_by_label("Correo electrónico").fill("maria@example.org")
+    page.get_by_role("button", name="Enviar el enlace").click()
+    assert_accessible(page)
+
+    body = mailbox.body(mailbox.wait_for("maria@example.org")[-1])
+    link = re.search(r"https?://\S+/cuenta/contrasena/restablecer/\S+/\S+/", body)
+    assert link, body
+    visit(page, link.group(0))
+    page.get_by_label("Contraseña nueva", exact=True).fill("Otra-clave-segura-77")
+    page.get_by_label("Repita la contraseña nueva").fill("Otra-clave-segura-77")
+    page.get_by_role("button", name="Guardar la contraseña").click()
+    assert_accessible(page)
+
+    visit(page, "/cuenta/acceso/")
+    page.get_by_label("DNI o NIE").fill("12345678Z")
+    page.get_by_label("Contraseña").fill("Otra-clave-segura-77")
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Escriba el código que le hemos enviado")
+    assert_accessible(page)
+    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code("maria@example.org", count=2))
+    page.get_by_role("button", name="Acceder").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hola, María")
