@@ -5,5 +5,5 @@ async def app(scope, receive, send):
     if scope["type"] != "http":
         return
     await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"41")]})
     await send({"type": "http.response.body", "body": b'{"database": "ok", "channel_layer": "ok"}'})
