@@ -27,7 +27,7 @@ from oficina.accounts.forms import StaffSignInForm, TotpForm
 from oficina.accounts.identification import (
     complete_sign_in,
     pending_clear,
-    pending_get,
+    pending_get_or_warn,
     pending_start,
     pending_update,
 )
@@ -66,10 +66,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 def _pending(request: HttpRequest, stage: str):
-    found = pending_get(request, area=SignInArea.STAFF, stages={stage})
-    if found is None:
-        messages.warning(request, _("Vuelva a escribir su usuario y contraseña: el acceso no había empezado o ha caducado."))
-    return found
+    return pending_get_or_warn(
+        request, area=SignInArea.STAFF, stages={stage},
+        warning=_("Vuelva a escribir su usuario y contraseña: el acceso no había empezado o ha caducado."),
+    )
 
 
 @csrf_protect

@@ -28,7 +28,7 @@ from oficina.accounts.forms import (
     PasswordResetRequestForm,
     SignUpForm,
 )
-from oficina.accounts.identification import available_methods, complete_sign_in, pending_clear, pending_get, pending_start
+from oficina.accounts.identification import available_methods, complete_sign_in, pending_clear, pending_get_or_warn, pending_start
 from oficina.accounts.models import OneTimeCode
 from oficina.accounts.permissions import citizen_required, complete_session_required, is_citizen
 from oficina.accounts.selectors import one_time_code_active
@@ -96,12 +96,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
 
 def _pending_confirmation(request: HttpRequest):
-    found = pending_get(request, area=SignInArea.CITIZEN, stages={PendingStage.CONFIRM_EMAIL})
-    if found is None:
-        messages.warning(
-            request, _("Para confirmar su correo, acceda primero con su DNI/NIE y contraseña.")
-        )
-    return found
+    return pending_get_or_warn(
+        request, area=SignInArea.CITIZEN, stages={PendingStage.CONFIRM_EMAIL},
+        warning=_("Para confirmar su correo, acceda primero con su DNI/NIE y contraseña."),
+    )
 
 
 @csrf_protect

@@ -12,6 +12,7 @@ from oficina.accounts.identification.session import (
     complete_sign_in,
     pending_clear,
     pending_get,
+    pending_get_or_warn,
     pending_start,
     pending_update,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "get_method",
     "pending_clear",
     "pending_get",
+    "pending_get_or_warn",
     "pending_start",
     "pending_update",
     "register",

@@ -24,7 +24,7 @@ from oficina.accounts.constants import PendingStage, SignInArea
 from oficina.accounts.forms import CitizenSignInForm, OneTimeCodeForm
 from oficina.accounts.identification.base import IdentificationMethod
 from oficina.accounts.identification.registry import register
-from oficina.accounts.identification.session import complete_sign_in, pending_get, pending_start
+from oficina.accounts.identification.session import complete_sign_in, pending_get_or_warn, pending_start
 from oficina.accounts.models import OneTimeCode
 from oficina.accounts.permissions import is_citizen
 
@@ -87,12 +87,10 @@ def sign_in_password(request: HttpRequest) -> HttpResponse:
 
 
 def _pending_code_step(request: HttpRequest):
-    found = pending_get(request, area=SignInArea.CITIZEN, stages={PendingStage.ONE_TIME_CODE})
-    if found is None:
-        messages.warning(
-            request, _("Vuelva a escribir su DNI/NIE y contraseña: el acceso no había empezado o ha caducado.")
-        )
-    return found
+    return pending_get_or_warn(
+        request, area=SignInArea.CITIZEN, stages={PendingStage.ONE_TIME_CODE},
+        warning=_("Vuelva a escribir su DNI/NIE y contraseña: el acceso no había empezado o ha caducado."),
+    )
 
 
 @csrf_protect

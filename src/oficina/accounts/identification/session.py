@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 
 import django_otp
+from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest
 
@@ -81,6 +82,16 @@ def pending_get(request: HttpRequest, *, area: str, stages: set[str] | None = No
         pending_clear(request)
         return None
     return pending, user
+
+
+def pending_get_or_warn(
+    request: HttpRequest, *, area: str, stages: set[str], warning: str
+) -> tuple[PendingSignIn, User] | None:
+    """`pending_get`, and when there is no such sign-in, a message telling the person what to do."""
+    found = pending_get(request, area=area, stages=stages)
+    if found is None:
+        messages.warning(request, warning)
+    return found
 
 
 def pending_clear(request: HttpRequest) -> None:
