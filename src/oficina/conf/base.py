@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "oficina.core",
     "oficina.offices",
     "oficina.accounts",
+    "oficina.registry",
+    "oficina.casefile",
 ]
 
 MIDDLEWARE = [

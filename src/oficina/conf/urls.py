@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("oficina.core.urls")),
     path("cuenta/", include("oficina.accounts.urls")),
     path("personal/", include("oficina.accounts.staff_urls")),
+    path("", include("oficina.registry.urls")),  # /verificar/ and receipts
+    path("expediente/", include("oficina.casefile.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

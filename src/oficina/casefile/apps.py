@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CasefileConfig(AppConfig):
+    name = "oficina.casefile"
+    label = "casefile"
+    verbose_name = "Expediente personal"
