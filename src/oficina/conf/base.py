@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "oficina.accounts",
     "oficina.registry",
     "oficina.casefile",
+    "oficina.appointments",
 ]
 
 MIDDLEWARE = [

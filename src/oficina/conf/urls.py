@@ -11,6 +11,7 @@ urlpatterns = [
     path("personal/", include("oficina.accounts.staff_urls")),
     path("", include("oficina.registry.urls")),  # /verificar/ and receipts
     path("expediente/", include("oficina.casefile.urls")),
+    path("citas/", include("oficina.appointments.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
