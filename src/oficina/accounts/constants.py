@@ -47,9 +47,7 @@ class PendingStage(models.TextChoices):
 CITIZEN_SERVICES: tuple[tuple[str, str], ...] = (
     (_("Darme de alta como demandante de empleo"), _("Inscríbase para buscar empleo con el Ecyl.")),
     (_("Renovar la demanda (DARDE)"), _("Renueve su demanda en la fecha que indica su tarjeta.")),
-    (_("Cita previa"), _("Pida, cambie o anule una cita con su oficina.")),
     (_("Sala de espera virtual"), _("Espere su turno y hable con el personal por vídeo.")),
-    (_("Mis documentos"), _("Consulte y descargue sus documentos y justificantes.")),
     (_("Mensajes"), _("Escriba a su oficina y lea sus respuestas.")),
     (_("Notificaciones"), _("Lea las notificaciones oficiales que le enviamos.")),
     (_("Firmar documentos"), _("Firme con un código los documentos que le pidan.")),
@@ -58,7 +56,6 @@ CITIZEN_SERVICES: tuple[tuple[str, str], ...] = (
 
 STAFF_SERVICES: tuple[tuple[str, str], ...] = (
     (_("Cola de atención"), _("Personas esperando en la sala virtual.")),
-    (_("Agenda"), _("Citas del día y de los próximos días.")),
     (_("Bandeja"), _("Mensajes y solicitudes pendientes.")),
     (_("Expedientes"), _("Buscar y consultar expedientes de demandantes.")),
     (_("Sesiones en directo"), _("Atención por vídeo en curso.")),

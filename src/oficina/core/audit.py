@@ -46,6 +46,20 @@ class AuditEvent(models.TextChoices):
     OFFICES_IMPORTED = "offices_imported"
     LOCAL_HOLIDAY_CHANGED = "local_holiday_changed"
     ADMIN_CHANGE = "admin_change"
+    # Registry and seal
+    REGISTRY_ENTRY_CREATED = "registry_entry_created"
+    SEALED_DOCUMENT_ISSUED = "sealed_document_issued"
+    # Appointments (cita previa)
+    APPOINTMENT_BOOKED = "appointment_booked"
+    APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    APPOINTMENT_ATTENDED = "appointment_attended"
+    APPOINTMENT_NO_SHOW = "appointment_no_show"
+    APPOINTMENT_REMINDER_SENT = "appointment_reminder_sent"
+    DOCUMENT_UPLOADED = "document_uploaded"
+    DOCUMENT_UPLOAD_REFUSED = "document_upload_refused"
+    CASEFILE_INDEX_ISSUED = "casefile_index_issued"
+    CITIZEN_FILE_ACCESSED = "citizen_file_accessed"
 
 
 @dataclass(frozen=True)

@@ -21,3 +21,26 @@ def deliver_email(*, to: list[str], subject: str, body: str, reply_to: list[str]
 def queue_email(*, to: str | list[str], subject: str, body: str) -> None:
     recipients = [to] if isinstance(to, str) else list(to)
     deliver_email.enqueue(to=recipients, subject=subject, body=body)
+
+
+# --- Mail with attachments (appointments: .ics calendar files) -----------------------------------------
+
+
+@task(queue_name="default", priority=10)
+def deliver_email_with_attachments(
+    *, to: list[str], subject: str, body: str, attachments: list[list[str]]
+) -> None:
+    """`attachments`: [filename, text content, MIME type] each (task arguments must be JSON)."""
+    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to)
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    message.send(fail_silently=False)
+
+
+def queue_email_with_attachments(
+    *, to: str | list[str], subject: str, body: str, attachments: list[tuple[str, str, str]]
+) -> None:
+    recipients = [to] if isinstance(to, str) else list(to)
+    deliver_email_with_attachments.enqueue(
+        to=recipients, subject=subject, body=body, attachments=[list(item) for item in attachments]
+    )

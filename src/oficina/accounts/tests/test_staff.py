@@ -177,7 +177,7 @@ def test_technician_home_shows_the_office_and_upcoming_tools(client):
     assert f"Oficina de {office.name}" in html
     for title in ["Cola de atención", "Agenda", "Bandeja", "Expedientes", "Sesiones en directo", "Estadísticas"]:
         assert title in html
-    assert html.count('<span class="soon">Próximamente</span>') == 6
+    assert html.count('<span class="soon">Próximamente</span>') == 5
     assert 'href="/admin/"' not in html
 
 

@@ -1,0 +1,290 @@
+"""Writes of the appointments app: book, reschedule, cancel, record the outcome, remind.
+
+No double booking is enforced by the database (models.Appointment: partial unique index on
+(technician, starts_at) over the statuses that hold a slot; on PostgreSQL also an exclusion constraint
+on overlapping ranges). Booking is an INSERT inside a savepoint: when a concurrent booking won the slot
+the INSERT fails with IntegrityError and the loser is told, with the next free slots.
+
+One active appointment per citizen and service (no hoarding) cannot be a plain partial unique index:
+"active" means booked *and in the future*, and a booked appointment whose time passed without anyone
+marking it would block the citizen for ever; an index cannot mention now(). So the services check it
+inside the transaction after locking the citizen's row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+IMMEDIATE transactions serialise writers): two concurrent bookings by the same citizen queue on that lock
+and the second sees the first.
+
+Every change writes an audit record in its transaction; mail (with the .ics) is queued after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oficina.accounts.models import User
+from oficina.appointments import selectors
+from oficina.appointments.exceptions import (
+    AlreadyHasAppointment,
+    NotChangeable,
+    SlotNotOffered,
+    SlotTaken,
+    TooLateToChange,
+)
+from oficina.appointments.ics import appointment_ics, appointment_location, appointment_url
+from oficina.appointments.models import Appointment, Service
+from oficina.core.audit import AuditEvent, audit_record
+from oficina.core.calendar import MADRID
+from oficina.core.mail import queue_email_with_attachments
+from oficina.offices.models import Office
+
+__all__ = [
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_record_outcome",
+    "appointment_reschedule",
+    "appointment_reminders_send",
+]
+
+
+def _lock_citizen(citizen: User) -> None:
+    User.objects.select_for_update().filter(pk=citizen.pk).values_list("pk", flat=True).get()
+
+
+def _check_no_hoarding(*, citizen: User, service: Service, now: datetime, excluding: int | None = None) -> None:
+    active = Appointment.objects.filter(citizen=citizen, service=service, status=Appointment.Status.BOOKED,
+                                        ends_at__gt=now)
+    if excluding is not None:
+        active = active.exclude(pk=excluding)
+    if active.exists():
+        raise AlreadyHasAppointment(
+            _("Ya tiene una cita pendiente para este servicio. Puede cambiarla o anularla en «Mis citas»."))
+
+
+def _offered_slots(*, service: Service, mode: str, office: Office | None, starts_at: datetime,
+                   now: datetime) -> list[selectors.Slot]:
+    """The slots the schedules offer at exactly `starts_at` (booked or not): a citizen cannot invent one."""
+    day = starts_at.astimezone(MADRID).date()
+    slots = selectors.free_slots(service=service, mode=mode, office=office, start_date=day, end_date=day,
+                                 now=now, include_booked=True)
+    return [slot for slot in slots if slot.starts_at == starts_at]
+
+
+def _insert_first_free(*, candidates: list[selectors.Slot], values: dict[str, Any]) -> Appointment | None:
+    """Try each technician free at that time; the database refuses a slot already held."""
+    for slot in candidates:
+        try:
+            with transaction.atomic():  # a savepoint: a failed INSERT leaves the outer transaction usable
+                return Appointment.objects.create(
+                    technician_id=slot.technician_id, starts_at=slot.starts_at, ends_at=slot.ends_at, **values
+                )
+        except IntegrityError:
+            continue
+    return None
+
+
+def _slot_taken(*, service: Service, mode: str, office: Office | None) -> SlotTaken:
+    return SlotTaken(_("Ese hueco se acaba de ocupar. Elija otro, por ejemplo uno de estos."),
+                     next_slots=selectors.next_free_times(service=service, mode=mode, office=office))
+
+
+def _validate_request(*, service: Service, mode: str, office: Office | None) -> Office | None:
+    if mode not in Appointment.Mode.values or not service.is_active:
+        raise SlotNotOffered(_("Ese servicio no está disponible."))
+    if mode == Appointment.Mode.OFFICE:
+        if not service.allows_office or office is None:
+            raise SlotNotOffered(_("Este servicio no se atiende en la oficina."))
+        return office
+    if not service.allows_video:
+        raise SlotNotOffered(_("Este servicio no se atiende por videollamada."))
+    return None
+
+
+def _book(*, citizen: User, service: Service, mode: str, office: Office | None, starts_at: datetime,
+          actor: User, now: datetime, excluding: int | None = None) -> Appointment:
+    candidates = _offered_slots(service=service, mode=mode, office=office, starts_at=starts_at, now=now)
+    if not candidates:
+        raise SlotNotOffered(_("Esa hora no está entre las ofrecidas. Elija una de la lista."))
+    _check_no_hoarding(citizen=citizen, service=service, now=now, excluding=excluding)
+    appointment = _insert_first_free(candidates=candidates, values={
+        "citizen": citizen, "office": office, "service": service, "mode": mode, "created_at": now,
+        "booked_by": actor if actor.pk != citizen.pk else None,
+    })
+    if appointment is None:
+        raise SlotTaken("")  # replaced by the caller, outside the rolled-back transaction
+    return appointment
+
+
+def appointment_book(*, citizen: User, service: Service, mode: str, office: Office | None, starts_at: datetime,
+                     actor: User | None = None, now: datetime | None = None) -> Appointment:
+    """Book `starts_at` for `citizen`. `actor` is who booked (the citizen, or staff on the phone).
+
+    Raises SlotTaken (with next free slots) if someone else holds it, AlreadyHasAppointment if the
+    citizen has another pending appointment for the service, SlotNotOffered for a time not offered."""
+    actor = actor or citizen
+    now = now or timezone.now()
+    office = _validate_request(service=service, mode=mode, office=office)
+    try:
+        with transaction.atomic():
+            _lock_citizen(citizen)
+            appointment = _book(citizen=citizen, service=service, mode=mode, office=office, starts_at=starts_at,
+                                actor=actor, now=now)
+            audit_record(event=AuditEvent.APPOINTMENT_BOOKED, actor=actor, target=appointment, details={
+                "citizen": citizen.pk, "service": service.slug, "mode": mode, "starts_at": appointment.starts_at,
+                "technician": appointment.technician_id, "office": appointment.office_id,
+            })
+            transaction.on_commit(partial(_send_booking_mail, appointment_id=appointment.pk, kind="booked"))
+    except SlotTaken:
+        raise _slot_taken(service=service, mode=mode, office=office) from None
+    return appointment
+
+
+def _check_changeable(*, appointment: Appointment, now: datetime) -> None:
+    if appointment.status != Appointment.Status.BOOKED:
+        raise NotChangeable(_("Esta cita ya no se puede cambiar ni anular."))
+    limit = appointment.starts_at - timedelta(minutes=settings.APPOINTMENT_CHANGE_NOTICE_MINUTES)
+    if now > limit:
+        raise TooLateToChange(_(
+            "Ya no se puede cambiar ni anular por internet: quedan menos de %(minutes)s minutos. "
+            "Llame a su oficina."
+        ) % {"minutes": settings.APPOINTMENT_CHANGE_NOTICE_MINUTES})
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update(of=("self",)).select_related("service", "office").get(pk=appointment.pk)
+
+
+def appointment_cancel(*, appointment: Appointment, actor: User, now: datetime | None = None) -> Appointment:
+    """Cancel a booked appointment up to the notice; its slot is free again at once. Staff may cancel
+    later than the notice (the citizen phones the office)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if actor.pk == appointment.citizen_id:
+            _check_changeable(appointment=appointment, now=now)
+        elif appointment.status != Appointment.Status.BOOKED:
+            raise NotChangeable(_("Esta cita ya no se puede cambiar ni anular."))
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.cancelled_at = now
+        appointment.save(update_fields=["status", "cancelled_at"])
+        audit_record(event=AuditEvent.APPOINTMENT_CANCELLED, actor=actor, target=appointment,
+                     details={"starts_at": appointment.starts_at, "technician": appointment.technician_id})
+        transaction.on_commit(partial(_send_booking_mail, appointment_id=appointment.pk, kind="cancelled"))
+    return appointment
+
+
+def appointment_reschedule(*, appointment: Appointment, starts_at: datetime, actor: User,
+                           now: datetime | None = None) -> Appointment:
+    """Move an appointment to another free time (same service, mode and office): in one transaction the
+    old one is cancelled and the new one inserted; if the new slot was just taken nothing changes."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            old = _locked(appointment)
+            if actor.pk == old.citizen_id:
+                _check_changeable(appointment=old, now=now)
+            elif old.status != Appointment.Status.BOOKED:
+                raise NotChangeable(_("Esta cita ya no se puede cambiar ni anular."))
+            citizen = User.objects.get(pk=old.citizen_id)
+            _lock_citizen(citizen)
+            old.status = Appointment.Status.CANCELLED
+            old.cancelled_at = now
+            old.save(update_fields=["status", "cancelled_at"])
+            new = _book(citizen=citizen, service=old.service, mode=old.mode, office=old.office, starts_at=starts_at,
+                        actor=actor, now=now, excluding=old.pk)
+            new.rescheduled_from = old
+            new.save(update_fields=["rescheduled_from"])
+            audit_record(event=AuditEvent.APPOINTMENT_RESCHEDULED, actor=actor, target=new, details={
+                "from": old.pk, "from_starts_at": old.starts_at, "starts_at": new.starts_at,
+                "technician": new.technician_id,
+            })
+            transaction.on_commit(partial(_send_booking_mail, appointment_id=new.pk, kind="rescheduled"))
+    except SlotTaken:
+        raise _slot_taken(service=appointment.service, mode=appointment.mode, office=appointment.office) from None
+    return new
+
+
+def appointment_record_outcome(*, appointment: Appointment, attended: bool, actor: User, note: str = "",
+                               now: datetime | None = None) -> Appointment:
+    """Mark a booked appointment attended or no-show (once it has started), with an optional note."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.status not in {Appointment.Status.BOOKED, Appointment.Status.ATTENDED,
+                                      Appointment.Status.NO_SHOW}:
+            raise NotChangeable(_("Una cita anulada no se puede marcar."))
+        if appointment.starts_at > now:
+            raise NotChangeable(_("La cita todavía no ha empezado."))
+        appointment.status = Appointment.Status.ATTENDED if attended else Appointment.Status.NO_SHOW
+        if note:
+            appointment.note = note
+        appointment.save(update_fields=["status", "note"])
+        audit_record(
+            event=AuditEvent.APPOINTMENT_ATTENDED if attended else AuditEvent.APPOINTMENT_NO_SHOW,
+            actor=actor, target=appointment, details={"note": bool(note)},
+        )
+    return appointment
+
+
+# --- Mail -------------------------------------------------------------------------------------------
+
+_SUBJECTS = {
+    "booked": "Cita previa confirmada",
+    "rescheduled": "Cita previa cambiada",
+    "cancelled": "Cita previa anulada",
+    "reminder": "Recordatorio de su cita previa",
+}
+
+
+def _mail_context(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "appointment": appointment,
+        "local_start": appointment.starts_at.astimezone(MADRID),
+        "location": appointment_location(appointment),
+        "url": appointment_url(appointment),
+        "notice_minutes": settings.APPOINTMENT_CHANGE_NOTICE_MINUTES,
+        "service_name": settings.SERVICE_NAME,
+    }
+
+
+def _send_booking_mail(*, appointment_id: int, kind: str) -> None:
+    appointment = Appointment.objects.select_related("service", "office", "citizen", "rescheduled_from").get(
+        pk=appointment_id)
+    if not appointment.citizen.email:
+        return
+    context = {**_mail_context(appointment), "kind": kind}
+    body = render_to_string("appointments/email/appointment.txt", context)
+    attachments = [("cita.ics", appointment_ics(appointment, cancelled=kind == "cancelled"), "text/calendar")]
+    if kind == "rescheduled" and appointment.rescheduled_from is not None:
+        attachments.append(("cita-anterior-anulada.ics", appointment_ics(appointment.rescheduled_from,
+                                                                         cancelled=True), "text/calendar"))
+    queue_email_with_attachments(to=appointment.citizen.email, subject=_(_SUBJECTS[kind]), body=body,
+                                 attachments=attachments)
+
+
+def appointment_reminders_send(*, now: datetime | None = None) -> int:
+    """Email a reminder for each booked appointment starting within APPOINTMENT_REMINDER_HOURS that has
+    not had one. Idempotent: `reminded_at` is set in the same transaction (rows locked, SKIP LOCKED on
+    PostgreSQL, so two runs at once never remind twice). Returns how many were sent."""
+    now = now or timezone.now()
+    horizon = now + timedelta(hours=settings.APPOINTMENT_REMINDER_HOURS)
+    sent = 0
+    with transaction.atomic():
+        due = list(
+            Appointment.objects.select_for_update(skip_locked=True)
+            .filter(status=Appointment.Status.BOOKED, reminded_at__isnull=True, starts_at__gt=now,
+                    starts_at__lte=horizon)
+            .order_by("starts_at")
+        )
+        for appointment in due:
+            appointment.reminded_at = now
+            appointment.save(update_fields=["reminded_at"])
+            audit_record(event=AuditEvent.APPOINTMENT_REMINDER_SENT, actor="sistema", target=appointment)
+            transaction.on_commit(partial(_send_booking_mail, appointment_id=appointment.pk, kind="reminder"))
+            sent += 1
+    return sent

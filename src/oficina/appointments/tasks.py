@@ -1,0 +1,14 @@
+"""Scheduled work of the appointments app (django-tasks). Run by cron through
+`manage.py send_appointment_reminders`, or enqueue `send_appointment_reminders` from a scheduler."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from oficina.appointments import services
+
+
+@task(queue_name="default", priority=5)
+def send_appointment_reminders() -> int:
+    """Remind every appointment starting within APPOINTMENT_REMINDER_HOURS not yet reminded (idempotent)."""
+    return services.appointment_reminders_send()
