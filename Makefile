@@ -42,7 +42,7 @@ test: install-test chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-test
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 messages: install
 	cd src/oficina && ../../$(PY) ../../manage.py compilemessages --ignore=.venv

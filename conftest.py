@@ -5,5 +5,6 @@ pytest_plugins = [
     "oficina.testing.live_server",
     "oficina.testing.browser",
     "oficina.testing.smtp",
+    "oficina.testing.seal",
     "pytester",  # tests/browser/test_infra.py runs the browser plugin in an inner pytest session
 ]

@@ -1,13 +1,14 @@
-"""`make bench`: starts the real server (uvicorn + Django + Channels) and measures it from outside.
+"""`make bench`: every benchmark, against the real server, measured from outside; writes bench/results.json.
 
-Benchmarks (names used in README's performance table):
-- `healthz_http`: GET /healthz (database + channel layer round trip) requests per second and p99 with
-  50 keep-alive clients, against a raw ASGI app on the same uvicorn as reference.
-- `ws_connect_burst`: 500 WebSocket clients connect at once and each does a round trip through the
-  channel layer (Redis when REDIS_URL is set): how many succeed (goal: all) and p99 connect time.
-- `page_weight`: bytes of the public home page with its CSS and JS (goal: < 100 KB without fonts).
+Here (one uvicorn process, current DATABASE_URL / REDIS_URL, SQLite + in-memory layer by default):
+- `healthz_http`: GET /healthz (database + channel layer round trip), 50 keep-alive clients, against a
+  raw ASGI app on the same uvicorn as reference.
+- `ws_connect_burst`: 500 WebSocket clients connect at once, each a round trip through the channel layer.
+- `page_weight`: bytes of the public home page with its CSS and JS (goal < 100 KB without fonts).
+In their own processes: `bench.registry` (SQLite and PostgreSQL), `bench.booking` (PostgreSQL) and,
+when present, `bench.upload`.
 
-Writes bench/results.json: [{"benchmark", "metric", "value", "unit", ["reference", "ratio"]}].
+Results: [{"benchmark", "metric", "value", "unit", ["reference", "ratio"], ["setup"]}].
 """
 
 from __future__ import annotations
@@ -16,96 +17,21 @@ import asyncio
 import json
 import os
 import re
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import websockets
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.httpload import load, p
+from bench.server import ROOT, serve, server_env
+
 RESULTS = ROOT / "bench" / "results.json"
 HTTP_CLIENTS, HTTP_SECONDS = 50, 5.0
 WS_CLIENTS = 500
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(db_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "PYTHONPATH": str(ROOT / "src"),
-        "DJANGO_SETTINGS_MODULE": "oficina.conf.base",
-        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
-        "VAR_DIR": str(db_path.parent),
-    })
-    env.setdefault("DATABASE_URL", f"sqlite:///{db_path}")
-    return env
-
-
-@contextmanager
-def serve(app: str, env: dict[str, str]):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--lifespan", "off"],
-        env=env, cwd=ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"{app} did not start")
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-async def _http_client(port: int, path: str, until: float, latencies: list[float]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
-    try:
-        while time.perf_counter() < until:
-            start = time.perf_counter()
-            writer.write(request)
-            headers = await reader.readuntil(b"\r\n\r\n")
-            if not headers.startswith(b"HTTP/1.1 200"):
-                raise RuntimeError(headers.split(b"\r\n", 1)[0].decode())
-            length = int(re.search(rb"content-length: (\d+)", headers, re.I).group(1))
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - start)
-    finally:
-        writer.close()
-
-
-def http_load(port: int, path: str) -> tuple[float, float]:
-    latencies: list[float] = []
-
-    async def main() -> None:
-        until = time.perf_counter() + HTTP_SECONDS
-        await asyncio.gather(*(_http_client(port, path, until, latencies) for _ in range(HTTP_CLIENTS)))
-
-    started = time.perf_counter()
-    asyncio.run(main())
-    elapsed = time.perf_counter() - started
-    return len(latencies) / elapsed, statistics.quantiles(latencies, n=100)[98] * 1000
 
 
 def ws_burst(port: int) -> tuple[int, float]:
@@ -128,8 +54,7 @@ def ws_burst(port: int) -> tuple[int, float]:
     async def main() -> tuple[int, float]:
         times: list[float] = []
         results = await asyncio.gather(*(one(times) for _ in range(WS_CLIENTS)))
-        p99 = statistics.quantiles(times, n=100)[98] * 1000 if len(times) > 1 else float("nan")
-        return sum(results), p99
+        return sum(results), p(times, 99)
 
     return asyncio.run(main())
 
@@ -143,33 +68,53 @@ def page_weight(port: int) -> int:
     return total
 
 
-def main() -> None:
-    results: list[dict] = []
+def server_benchmarks() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         env = server_env(Path(tmp) / "bench.sqlite3")
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT,
-                       check=True)
-        layer = "redis" if env.get("REDIS_URL") else "memory"
-        database = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run([sys.executable, "manage.py", *command, "-v", "0"], env=env, cwd=ROOT, check=True)
+        tag = ("postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite") + (
+            "+redis" if env.get("REDIS_URL") else "+memory")
         with serve("bench.raw_asgi:app", env) as port:
-            raw_rps, raw_p99 = http_load(port, "/healthz")
+            raw_rps, raw = asyncio.run(load(port, "/healthz", clients=HTTP_CLIENTS, seconds=HTTP_SECONDS))
         with serve("oficina.conf.asgi:application", env) as port:
-            rps, p99 = http_load(port, "/healthz")
-            ok, ws_p99 = ws_burst(port)
+            rps, latencies = asyncio.run(load(port, "/healthz", clients=HTTP_CLIENTS, seconds=HTTP_SECONDS))
+            connected, ws_p99 = ws_burst(port)
             weight = page_weight(port)
-        tag = f"{database}+{layer}"
-        results += [
-            {"benchmark": "healthz_http", "metric": "requests_per_s", "value": round(rps, 1), "unit": "req/s",
-             "reference": round(raw_rps, 1), "ratio": round(rps / raw_rps, 4), "setup": tag},
-            {"benchmark": "healthz_http", "metric": "p99_ms", "value": round(p99, 1), "unit": "ms",
-             "reference": round(raw_p99, 1), "ratio": round(p99 / raw_p99, 2), "setup": tag},
-            {"benchmark": "ws_connect_burst", "metric": "connected", "value": ok, "unit": f"of {WS_CLIENTS}",
-             "setup": tag},
-            {"benchmark": "ws_connect_burst", "metric": "p99_ms", "value": round(ws_p99, 1), "unit": "ms",
-             "setup": tag},
-            {"benchmark": "page_weight", "metric": "home_bytes", "value": weight, "unit": "bytes"},
-        ]
+    return [
+        {"benchmark": "healthz_http", "metric": "requests_per_s", "value": round(rps, 1), "unit": "req/s",
+         "reference": round(raw_rps, 1), "ratio": round(rps / raw_rps, 4), "setup": tag},
+        {"benchmark": "healthz_http", "metric": "p99_ms", "value": round(p(latencies, 99), 1), "unit": "ms",
+         "reference": round(p(raw, 99), 1), "ratio": round(p(latencies, 99) / p(raw, 99), 2), "setup": tag},
+        {"benchmark": "ws_connect_burst", "metric": "connected", "value": connected, "unit": f"of {WS_CLIENTS}",
+         "setup": tag},
+        {"benchmark": "ws_connect_burst", "metric": "p99_ms", "value": round(ws_p99, 1), "unit": "ms",
+         "setup": tag},
+        {"benchmark": "page_weight", "metric": "home_bytes", "value": weight, "unit": "bytes"},
+    ]
+
+
+def sub_benchmark(module: str, **env_overrides: str) -> list[dict]:
+    """Run `python -m module` (its own process and Django setup) and read the JSON list it prints."""
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'src'}")
+    for name, value in env_overrides.items():
+        if value:
+            env[name] = value
+        else:
+            env.pop(name, None)
+    done = subprocess.run([sys.executable, "-m", module], env=env, cwd=ROOT, check=True,
+                          stdout=subprocess.PIPE, text=True)
+    return json.loads(done.stdout[done.stdout.index("["):])
+
+
+def main() -> None:
+    postgres = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    results = server_benchmarks()
+    results += sub_benchmark("bench.registry", DATABASE_URL="")
+    results += sub_benchmark("bench.registry", DATABASE_URL=postgres)
+    results += sub_benchmark("bench.booking")
+    if (ROOT / "bench" / "upload.py").exists():
+        results += sub_benchmark("bench.upload")
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 

@@ -128,6 +128,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_int("DATABASE_POOL_MAX_SIZE", 20):
+    # Under ASGI every concurrent request runs its sync part in its own thread, hence its own connection:
+    # 200 simultaneous bookings exhausted PostgreSQL's 100 connections. A psycopg pool caps them and
+    # makes the rest wait their turn (see bench/booking.py).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 20),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT_SECONDS", 30),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Real time ----------------------------------------------------------------------------------
@@ -243,6 +253,24 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- Uploads ------------------------------------------------------------------------------------
+# Citizens' documents (casefile app). Every upload is streamed to a temporary file (never whole in
+# memory), hashed while it arrives, checked by content and, when CLAMD_SOCKET is set, scanned by ClamAV.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# ClamAV daemon: a unix socket path ("/run/clamav/clamd.ctl") or "host:port". Empty: no scan.
+# When set and clamd does not answer, uploads are refused (fail closed).
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
+# NTI document identifiers are ES_<body>_<YYYY>_<id>. "ECYL" is a placeholder: replace it with the
+# organisation's DIR3 code before going live (documents keep the identifier they were given).
+NTI_BODY_CODE = os.environ.get("NTI_BODY_CODE", "ECYL")
+# No upload is kept in memory anywhere (admin included); Django's ASGI handler also spools request
+# bodies to disk above FILE_UPLOAD_MAX_MEMORY_SIZE.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+# --- End of uploads -----------------------------------------------------------------------------
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Español")), ("en", _("English"))]
@@ -290,6 +318,16 @@ HOLIDAYS_SUBDIVISION = os.environ.get("HOLIDAYS_SUBDIVISION", "CL")
 # art. 10.2.a). Empty: the statement points to the organisation's registry instead.
 ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
 
+# --- Appointments ---------------------------------------------------------------------------------
+# Cita previa (oficina.appointments). Until how long before its start a citizen may cancel or move an
+# appointment; how many days ahead slots are offered; when reminders go out; the public address of the
+# site, for links in mail and calendar files (video room URL in the .ics LOCATION).
+APPOINTMENT_CHANGE_NOTICE_MINUTES = env_int("APPOINTMENT_CHANGE_NOTICE_MINUTES", 120)
+APPOINTMENT_BOOKING_HORIZON_DAYS = env_int("APPOINTMENT_BOOKING_HORIZON_DAYS", 30)
+APPOINTMENT_REMINDER_HOURS = env_int("APPOINTMENT_REMINDER_HOURS", 24)
+APPOINTMENT_SITE_URL = os.environ.get("APPOINTMENT_SITE_URL", os.environ.get("SITE_URL", "http://localhost:8000"))
+# --- End of appointments --------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -301,3 +339,33 @@ LOGGING = {
 
 # Lockout is per account name on purpose (see AXES_LOCKOUT_PARAMETERS): a whole village can share one IP.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Registry and seal --------------------------------------------------------------------------
+# The organisation's electronic seal (PAdES) on receipts and other issued documents; see core/pdf/seal.py.
+# In development (DEBUG) the demo seal of `manage.py create_demo_seal` (var/seal/) is the default; in
+# production SEAL_PKCS12_PATH, SEAL_PKCS12_PASSWORD and SEAL_TRUST_ROOTS must be set, or sealing fails
+# with SealNotConfigured.
+SEAL_DIR = VAR_DIR / "seal"
+SEAL_PKCS12_PATH = os.environ.get("SEAL_PKCS12_PATH", str(SEAL_DIR / "seal.p12") if DEBUG else "")
+SEAL_PKCS12_PASSWORD = os.environ.get("SEAL_PKCS12_PASSWORD", "demo-seal" if DEBUG else "")
+SEAL_TRUST_ROOTS = env_list("SEAL_TRUST_ROOTS", str(SEAL_DIR / "ca.pem") if DEBUG else "")
+SEAL_LOCATION = os.environ.get("SEAL_LOCATION", "Castilla y León")
+TSA_URL = os.environ.get("TSA_URL", "")  # RFC 3161; empty: seals are PAdES B-B, else B-T
+TSA_TIMEOUT_SECONDS = env_int("TSA_TIMEOUT_SECONDS", 10)
+# The site's public address: documents print <VERIFY_BASE_URL>/verificar/ and a QR code to it.
+VERIFY_BASE_URL = os.environ.get("VERIFY_BASE_URL", os.environ.get("SITE_URL", "http://localhost:8000"))
+# Public verification page: lookups of a CSV and PDF checks per client IP and window (seconds).
+VERIFY_LOOKUP_LIMIT = env_int("VERIFY_LOOKUP_LIMIT", 20)
+VERIFY_UPLOAD_LIMIT = env_int("VERIFY_UPLOAD_LIMIT", 10)
+VERIFY_WINDOW_SECONDS = env_int("VERIFY_WINDOW_SECONDS", 600)
+VERIFY_MAX_UPLOAD_BYTES = env_int("VERIFY_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Rate limits count in the cache: shared through Redis when there is one, else per process.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "oficina")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oficina"}}
+# pyHanko logs a traceback for every untrusted or altered signature it checks: an expected answer of the
+# public verification page, not an error of ours.
+LOGGING["loggers"].update({"pyhanko": {"level": "ERROR"}, "pyhanko_certvalidator": {"level": "ERROR"}})
+# --- End of registry and seal -------------------------------------------------------------------
