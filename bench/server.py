@@ -26,7 +26,7 @@ def server_env(db_path: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "oficina.conf.base",
         "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "ERROR",
         "VAR_DIR": str(db_path.parent),
     })
     env.setdefault("DATABASE_URL", f"sqlite:///{db_path}")
