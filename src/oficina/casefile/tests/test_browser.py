@@ -171,3 +171,22 @@ def test_an_upload_cut_off_mid_body_leaves_nothing_behind(live_server_url, media
     assert reply.startswith(b"HTTP/1.1 302"), reply[:300]
     assert DocumentVersion.objects.get().sha256 == hashlib.sha256(content).hexdigest()
     assert len(stored_files(media_root)) == 1
+
+
+def test_a_file_far_over_the_limit_is_refused_at_the_door_and_the_form_stays(page, mailbox, tmp_path, settings):
+    """core/body_limit.py answers 413 before Django reads the body; the page keeps what was typed."""
+    settings.MAX_REQUEST_BODY_BYTES = 64 * 1024
+    citizen = make_citizen(office=make_office())
+    sign_in(page, mailbox, citizen)
+    visit(page, "/expediente/")
+    path = tmp_path / "enorme.pdf"
+    path.write_bytes(pdf_bytes(pages=400))
+    assert path.stat().st_size > settings.MAX_REQUEST_BODY_BYTES
+    page.get_by_label("Tipo de documento").select_option("titulo")
+    page.get_by_label("Título", exact=True).fill("Un título muy largo")
+    page.get_by_label("Archivo").set_input_files(str(path))
+    page.get_by_role("button", name="Subir el documento").click()
+    expect(page.get_by_text("El archivo es demasiado grande. Elija uno más pequeño")).to_be_visible()
+    expect(page.get_by_label("Título", exact=True)).to_have_value("Un título muy largo")
+    assert_accessible(page)
+    assert not DocumentVersion.objects.exists()

@@ -65,6 +65,11 @@ function send(form) {
       window.location.assign(xhr.responseURL); // e.g. the session ended: the sign-in page
       return;
     }
+    if (xhr.status === 413) {
+      // Refused at the door (core/body_limit.py) before Django saw it: keep the form as it is.
+      finish(form, form.dataset.msgTooLarge);
+      return;
+    }
     if (xhr.status < 300 && type.startsWith("application/json")) {
       window.location.assign(JSON.parse(xhr.responseText).redirect);
       return;
