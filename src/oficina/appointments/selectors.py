@@ -18,7 +18,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from oficina.appointments.models import Appointment, ScheduleException, Service, WeeklySchedule
+from oficina.appointments.models import (
+    Appointment,
+    ScheduleException,
+    Service,
+    WeeklySchedule,
+)
 from oficina.appointments.permissions import can_view_appointment
 from oficina.core.calendar import MADRID, BusinessCalendar
 from oficina.offices.models import Office
@@ -253,3 +258,11 @@ def agenda_for_offices(*, offices: Iterable[Office], first: date, last: date) ->
     return (Appointment.objects.filter(technician__office__in=list(offices), starts_at__gte=start, starts_at__lt=end)
             .exclude(status=Appointment.Status.CANCELLED)
             .select_related("service", "citizen", "office", "technician").order_by("starts_at", "technician_id"))
+
+
+def technician_attends_citizen(*, technician: Any, citizen: Any, now: datetime | None = None) -> bool:
+    """Whether `technician` has a live appointment with `citizen`: booked or held, ending in the future or
+    within the last APPOINTMENT_FILE_ACCESS_DAYS days. Grants access to the citizen's file (casefile)."""
+    since = (now or timezone.now()) - timedelta(days=settings.APPOINTMENT_FILE_ACCESS_DAYS)
+    return (Appointment.objects.filter(technician=technician, citizen=citizen, ends_at__gte=since)
+            .exclude(status=Appointment.Status.CANCELLED).exists())

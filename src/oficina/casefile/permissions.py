@@ -1,8 +1,8 @@
-"""Who may see and add to a citizen's personal file: pure predicates, no queries beyond the objects given.
+"""Who may see and add to a citizen's personal file.
 
 `can_view_citizen_file` is THE rule for staff access to a file; selectors, views and the upload service
-all go through it. Extend it here (and only here) when appointments and live sessions exist, e.g. to let
-the technician who attends a citizen in a video session see that citizen's file for the session.
+all go through it. Its one query (through `appointments.selectors`) asks whether the technician attends
+the citizen; extend it here, and only here, when live sessions exist.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from oficina.accounts.permissions import (
     is_supervisor,
     is_technician,
 )
+from oficina.appointments.selectors import technician_attends_citizen
 
 
 def _same_citizen(user: Any, citizen: Any) -> bool:
@@ -27,9 +28,8 @@ def can_view_citizen_file(user: Any, citizen: Any) -> bool:
     province, any administrator. (Roles only: that a staff session passed its TOTP check is the views'
     decorators' business, `staff_required` / `complete_session_required`, so services can use this too.)
 
-    Today the link between staff and citizen is only the citizen's reference office (`citizen.office`);
-    a citizen without one is visible to administrators only. Appointments and live sessions do not
-    exist yet: when they do, this is the single place to grant access through them.
+    A technician also sees the file of a citizen they have an appointment with (any office, video
+    included), from booking until APPOINTMENT_FILE_ACCESS_DAYS after it. Live sessions will be added here.
     """
     if citizen is None or not is_citizen(citizen):
         return False
@@ -40,10 +40,12 @@ def can_view_citizen_file(user: Any, citizen: Any) -> bool:
     if is_administrator(user):
         return True
     office = citizen.office
+    if is_technician(user):
+        if office is not None and user.office_id is not None and user.office_id == office.pk:
+            return True
+        return technician_attends_citizen(technician=user, citizen=citizen)
     if office is None:
         return False
-    if is_technician(user):
-        return user.office_id is not None and user.office_id == office.pk
     if is_supervisor(user):
         if user.office_id is not None and user.office_id == office.pk:
             return True

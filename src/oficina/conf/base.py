@@ -325,6 +325,8 @@ ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
 APPOINTMENT_CHANGE_NOTICE_MINUTES = env_int("APPOINTMENT_CHANGE_NOTICE_MINUTES", 120)
 APPOINTMENT_BOOKING_HORIZON_DAYS = env_int("APPOINTMENT_BOOKING_HORIZON_DAYS", 30)
 APPOINTMENT_REMINDER_HOURS = env_int("APPOINTMENT_REMINDER_HOURS", 24)
+# A technician with an appointment with a citizen sees that citizen's file until this long after it.
+APPOINTMENT_FILE_ACCESS_DAYS = env_int("APPOINTMENT_FILE_ACCESS_DAYS", 30)
 APPOINTMENT_SITE_URL = os.environ.get("APPOINTMENT_SITE_URL", os.environ.get("SITE_URL", "http://localhost:8000"))
 # --- End of appointments --------------------------------------------------------------------------
 

@@ -241,3 +241,29 @@ def test_staff_index_is_audited(citizen, technician):
     response = browser.get(f"/expediente/ciudadanos/{citizen.pk}/indice.pdf")
     assert response.status_code == 200
     assert AuditRecord.objects.filter(event=AuditEvent.CITIZEN_FILE_ACCESSED, details__what="index").count() == 1
+
+
+def test_a_technician_of_another_office_sees_the_file_of_a_citizen_they_have_an_appointment_with(citizen):
+    """Issue 3: "or who have an appointment ... with them" — until the appointment is cancelled."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from oficina.appointments.models import Appointment
+    from oficina.appointments.tests.conftest import make_service
+
+    version = add_document(citizen)
+    technician = make_staff(role=Role.TECHNICIAN, username="video.leon", office=make_office(province_code="24"))
+    browser = staff_client(technician)
+    file_url = f"/expediente/ciudadanos/{citizen.pk}/"
+    assert browser.get(file_url).status_code == 404
+    starts = timezone.now() + timedelta(days=2)
+    appointment = Appointment.objects.create(
+        citizen=citizen, technician=technician, service=make_service(), mode=Appointment.Mode.VIDEO,
+        starts_at=starts, ends_at=starts + timedelta(minutes=30), created_at=timezone.now())
+    assert browser.get(file_url).status_code == 200
+    for url in document_urls(version):
+        assert browser.get(url).status_code == 200, url
+    assert AuditRecord.objects.filter(event=AuditEvent.CITIZEN_FILE_ACCESSED, actor_id=technician.pk).exists()
+    Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.CANCELLED)
+    assert browser.get(file_url).status_code == 404
