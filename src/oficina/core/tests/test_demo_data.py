@@ -27,6 +27,9 @@ def test_demo_data_loads_twice_with_a_working_login_per_role(settings):
     assert technician.office.municipality == "Ávila"
     assert User.objects.get(role=Role.SUPERVISOR).supervised_province.code == "05"
     assert User.objects.get(role=Role.CITIZEN).email_confirmed_at is not None
+    from oficina.appointments.models import WeeklySchedule
+
+    assert WeeklySchedule.objects.filter(technician=technician).count() == 5  # not doubled by the 2nd run
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ Refuses to run when DEBUG is off unless --force is given: fixed demo passwords m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 
 from django.conf import settings
 from django.core.management import call_command
@@ -55,7 +56,8 @@ class Command(BaseCommand):
                          email_confirmed_at=timezone.now(), phone="+34600000000",
                          date_of_birth=timezone.datetime(1975, 5, 14).date(),
                          office=Office.objects.filter(municipality="Arenas de San Pedro").first() or office)
-            self._upsert(TECHNICIAN, office=office)
+            technician = self._upsert(TECHNICIAN, office=office)
+            self._give_demo_schedule(technician, office)
             self._upsert(SUPERVISOR, supervised_province=province)
             self._upsert(ADMINISTRATOR, is_staff=True, is_superuser=True)
         self._print_logins()
@@ -69,6 +71,17 @@ class Command(BaseCommand):
         user.set_password(login.password)
         user.save()
         return user
+
+    def _give_demo_schedule(self, technician: User, office: Office) -> None:
+        """Monday to Friday, 9:00–14:00, every service: so the demo citizen can book at once."""
+        from oficina.appointments.models import Service, WeeklySchedule
+
+        if WeeklySchedule.objects.filter(technician=technician).exists():
+            return
+        for weekday in range(5):
+            schedule = WeeklySchedule.objects.create(technician=technician, office=office, weekday=weekday,
+                                                     start_time=time(9), end_time=time(14))
+            schedule.services.set(Service.objects.filter(is_active=True))
 
     def _print_logins(self) -> None:
         out = self.stdout.write
