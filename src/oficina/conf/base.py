@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "oficina.registry",
     "oficina.casefile",
     "oficina.appointments",
+    "oficina.demand",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +330,16 @@ APPOINTMENT_REMINDER_HOURS = env_int("APPOINTMENT_REMINDER_HOURS", 24)
 APPOINTMENT_FILE_ACCESS_DAYS = env_int("APPOINTMENT_FILE_ACCESS_DAYS", 30)
 APPOINTMENT_SITE_URL = os.environ.get("APPOINTMENT_SITE_URL", os.environ.get("SITE_URL", "http://localhost:8000"))
 # --- End of appointments --------------------------------------------------------------------------
+
+# --- Demand ---
+# Job-seeker demand (oficina.demand): renewal every DEMAND_RENEWAL_MONTHS months, accepted from
+# DEMAND_RENEWAL_WINDOW_BEFORE business days before the renewal date to DEMAND_RENEWAL_WINDOW_AFTER after
+# it (the office's business calendar); a reminder email DEMAND_RENEWAL_REMINDER_DAYS days before.
+DEMAND_RENEWAL_MONTHS = env_int("DEMAND_RENEWAL_MONTHS", 3)
+DEMAND_RENEWAL_WINDOW_BEFORE = env_int("DEMAND_RENEWAL_WINDOW_BEFORE", 5)
+DEMAND_RENEWAL_WINDOW_AFTER = env_int("DEMAND_RENEWAL_WINDOW_AFTER", 5)
+DEMAND_RENEWAL_REMINDER_DAYS = env_int("DEMAND_RENEWAL_REMINDER_DAYS", 3)
+# --- End of demand ---
 
 LOGGING = {
     "version": 1,

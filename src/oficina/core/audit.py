@@ -60,6 +60,19 @@ class AuditEvent(models.TextChoices):
     DOCUMENT_UPLOAD_REFUSED = "document_upload_refused"
     CASEFILE_INDEX_ISSUED = "casefile_index_issued"
     CITIZEN_FILE_ACCESSED = "citizen_file_accessed"
+    # Job-seeker demand
+    DEMAND_REGISTERED = "demand_registered"
+    DEMAND_RENEWED = "demand_renewed"
+    DEMAND_WORK_START_REPORTED = "demand_work_start_reported"
+    DEMAND_WORK_END_REPORTED = "demand_work_end_reported"
+    DEMAND_SUSPENDED = "demand_suspended"
+    DEMAND_RESUMED = "demand_resumed"
+    DEMAND_VOLUNTARY_BAJA = "demand_voluntary_baja"
+    DEMAND_CATEGORY_CHANGED = "demand_category_changed"
+    DEMAND_PROFILE_UPDATED = "demand_profile_updated"
+    DEMAND_CORRECTED = "demand_corrected"
+    DEMAND_EXPIRED = "demand_expired"
+    DEMAND_RENEWAL_REMINDER_SENT = "demand_renewal_reminder_sent"
 
 
 @dataclass(frozen=True)

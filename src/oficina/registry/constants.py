@@ -9,6 +9,9 @@ class EntryKind(models.TextChoices):
 
     DOCUMENT_UPLOAD = "document_upload", _("Aportación de documentación")
     GENERIC = "generic", _("Solicitud o escrito genérico")
+    DEMAND_REGISTRATION = "demand_registration", _("Inscripción como demandante de empleo")
+    DEMAND_RENEWAL = "demand_renewal", _("Renovación de la demanda de empleo")
+    DEMAND_CHANGE = "demand_change", _("Comunicación de cambio en la demanda de empleo")
 
 
 class EntryOrigin(models.TextChoices):

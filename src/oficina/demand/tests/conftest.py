@@ -1,0 +1,47 @@
+"""Fixtures for the demand tests: a citizen, an office serving their postal code, a technician, a profile."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+
+from oficina.accounts.tests.conftest import make_citizen, make_office, make_staff
+from oficina.demand.services import DemandProfile
+
+__all__ = ["make_citizen", "make_office", "make_staff", "pdf_text", "profile", "squeeze"]
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(BytesIO(data)).pages)
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def profile(**overrides) -> DemandProfile:
+    values = {"education_level": "fp_medium", "occupation_codes": ["5120", "5110"], "nationality": "ES",
+              "address": "Calle Mayor 1", "municipality": "Valladolid", "postal_code": "47001",
+              "languages": [{"language": "inglés", "level": "B1"}], "driving_licences": ["B"],
+              "working_time": "full", "shifts": ["morning"], "travel_distance_km": 25,
+              "experience": [{"occupation": "5120", "months": 24, "employer": "Bar Plaza"}]}
+    values.update(overrides)
+    return DemandProfile(**values)
+
+
+@pytest.fixture
+def office(db):
+    return make_office(postal_codes_served="47001")
+
+
+@pytest.fixture
+def citizen(db, office):
+    return make_citizen(office=office)
+
+
+@pytest.fixture
+def technician(db, office):
+    return make_staff(office=office)
