@@ -38,5 +38,10 @@ class SessionTimeoutMiddleware:
                 messages.info(request, _("Su sesión ha caducado por seguridad. Vuelva a identificarse."))
             else:
                 request.session.setdefault(SESSION_STARTED_KEY, started)
-                request.session[LAST_ACTIVITY_KEY] = now
+                # Record the activity only when it moved by a fraction of the idle timeout (at most a
+                # minute): rewriting the session on every request costs a database write per request,
+                # and the timeout can only come that much earlier, never later.
+                resolution = min(60.0, settings.SESSION_IDLE_TIMEOUT_SECONDS / 20)
+                if LAST_ACTIVITY_KEY not in request.session or now - last >= resolution:
+                    request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)

@@ -8,12 +8,17 @@ date first and converted to UTC second, never shifted by a fixed offset.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from time import monotonic
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -37,7 +42,10 @@ __all__ = [
     "agenda_for_technician",
     "agenda_for_offices",
     "candidate_slots",
+    "availability_changed",
     "free_days",
+    "free_days_cached",
+    "schedules_changed",
     "free_slots",
     "free_times",
     "next_free_times",
@@ -71,6 +79,7 @@ class ScheduleBlock:
     end_time: time
 
 
+@functools.lru_cache(maxsize=65536)
 def _local_instant(day: date, wall: time) -> datetime | None:
     """`day` at wall-clock `wall` in Madrid, in UTC; None if that wall time does not exist (the hour
     skipped when DST starts). An ambiguous time (the repeated hour in October) takes its first
@@ -126,6 +135,127 @@ def _schedules(*, service: Service, mode: str, office: Office | None) -> QuerySe
     return schedules
 
 
+@dataclass
+class _SlotSource:
+    """What slot generation reads from the database for one service/mode/office: the schedule blocks, the
+    business calendars of their offices and the technicians' exceptions (loaded once, reused)."""
+
+    blocks: list[ScheduleBlock]
+    calendar_for: Callable[[int], BusinessCalendar]
+    technicians: set[int] = field(default_factory=set)
+    _exceptions: dict[tuple[date, date], dict[int, list[tuple[datetime, datetime]]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.technicians = {b.technician_id for b in self.blocks}
+
+    def exceptions(self, start_date: date, end_date: date) -> dict[int, list[tuple[datetime, datetime]]]:
+        """Each technician's exceptions overlapping the local dates start_date..end_date."""
+        key = (start_date, end_date)
+        found = self._exceptions.get(key)
+        if found is None:
+            range_start, range_end = _range_bounds(start_date, end_date)
+            found = {t: [] for t in self.technicians}
+            for tech, starts, ends in ScheduleException.objects.filter(
+                technician_id__in=self.technicians, starts_at__lt=range_end, ends_at__gt=range_start
+            ).values_list("technician_id", "starts_at", "ends_at"):
+                found[tech].append((starts, ends))
+            if len(self._exceptions) > 64:
+                self._exceptions.clear()
+            self._exceptions[key] = found
+        return found
+
+
+def _offers(*, service: Service, mode: str, office: Office | None) -> bool:
+    if not service.is_active or (mode == Appointment.Mode.OFFICE and (office is None or not service.allows_office)):
+        return False
+    return not (mode == Appointment.Mode.VIDEO and not service.allows_video)
+
+
+SOURCE_CACHE_SECONDS = 5
+_SCHEDULES_VERSION_KEY = "appointments:schedules:version"
+_sources: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+
+def schedules_changed(**_: Any) -> None:
+    """Forget the schedules and calendars kept by `_slot_source` (and the cached day lists): called on any
+    change to schedules, services, staff, offices or holidays (apps.py)."""
+    _bump(_SCHEDULES_VERSION_KEY)
+    transaction.on_commit(partial(_bump, _SCHEDULES_VERSION_KEY))
+    availability_changed()
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
+
+
+def _slot_source(*, service: Service, mode: str, office: Office | None) -> _SlotSource | None:
+    """The schedule blocks and calendars for a service, mode and office; None if they offer nothing.
+
+    Kept per process for SOURCE_CACHE_SECONDS, keyed by a version in Django's cache that every change to
+    schedules, services, staff, offices and holidays bumps (see apps.py): a booking reads no schedule."""
+    if not _offers(service=service, mode=mode, office=office):
+        return None
+    key = (cache.get(_SCHEDULES_VERSION_KEY, 0), service.pk, service.is_active, service.allows_office,
+           service.allows_video, mode, office.pk if office is not None else None)
+    now = monotonic()
+    cached = _sources.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    source = _load_slot_source(service=service, mode=mode, office=office)
+    if len(_sources) > 256:
+        _sources.clear()
+    _sources[key] = (now + SOURCE_CACHE_SECONDS, source)
+    return source
+
+
+def _load_slot_source(*, service: Service, mode: str, office: Office | None) -> _SlotSource | None:
+    blocks = [
+        ScheduleBlock(*row)
+        for row in _schedules(service=service, mode=mode, office=office).values_list(
+            "technician_id", "office_id", "weekday", "start_time", "end_time")
+    ]
+    if not blocks:
+        return None
+    offices = {o.pk: o for o in Office.objects.filter(pk__in={b.office_id for b in blocks})}
+    calendars = {office_id: business_calendar_for(o) for office_id, o in offices.items()}
+    return _SlotSource(blocks, calendars.__getitem__)
+
+
+def _range_bounds(start_date: date, end_date: date) -> tuple[datetime, datetime]:
+    return (datetime.combine(start_date, time.min, tzinfo=MADRID),
+            datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=MADRID))
+
+
+def _busy(*, source: _SlotSource, start_date: date, end_date: date, include_booked: bool
+          ) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Per technician, the intervals they cannot be booked in: exceptions (kept with the schedules, see
+    `_SlotSource.exceptions`) and, unless `include_booked`, appointments that hold a slot (one query)."""
+    range_start, range_end = _range_bounds(start_date, end_date)
+    busy: dict[int, list[tuple[datetime, datetime]]] = {
+        tech: list(intervals) for tech, intervals in source.exceptions(start_date, end_date).items()}
+    if not include_booked:
+        for tech, starts, ends in Appointment.objects.filter(
+            technician_id__in=source.technicians, status__in=Appointment.HOLDING_STATUSES,
+            starts_at__lt=range_end, ends_at__gt=range_start,
+        ).order_by().values_list("technician_id", "starts_at", "ends_at"):
+            busy[tech].append((starts, ends))
+    return busy
+
+
+def _free_in(source: _SlotSource, *, duration: timedelta, start_date: date, end_date: date, now: datetime,
+             busy: dict[int, list[tuple[datetime, datetime]]]) -> list[Slot]:
+    slots = {
+        slot
+        for slot in candidate_slots(blocks=source.blocks, duration=duration, start_date=start_date,
+                                    end_date=end_date, calendar_for=source.calendar_for)
+        if slot.starts_at > now and not _overlaps(slot, busy[slot.technician_id])
+    }
+    return sorted(slots)
+
+
 def free_slots(
     *,
     service: Service,
@@ -140,47 +270,28 @@ def free_slots(
     service (video; `office` None). Skips non-business days of each technician's office, exceptions,
     past times and (unless `include_booked`) slots overlapping a booked, attended or no-show appointment.
     Sorted by start, then technician."""
-    if not service.is_active or (mode == Appointment.Mode.OFFICE and (office is None or not service.allows_office)):
-        return []
-    if mode == Appointment.Mode.VIDEO and not service.allows_video:
+    source = _slot_source(service=service, mode=mode, office=office)
+    if source is None:
         return []
     now = now or timezone.now()
-    blocks = [
-        ScheduleBlock(s.technician_id, s.office_id, s.weekday, s.start_time, s.end_time)
-        for s in _schedules(service=service, mode=mode, office=office)
-    ]
-    if not blocks:
-        return []
-    calendars: dict[int, BusinessCalendar] = {}
-    offices = {o.pk: o for o in Office.objects.filter(pk__in={b.office_id for b in blocks})}
+    busy = _busy(source=source, start_date=start_date, end_date=end_date,
+                 include_booked=include_booked)
+    return _free_in(source, duration=timedelta(minutes=service.duration_minutes), start_date=start_date,
+                    end_date=end_date, now=now, busy=busy)
 
-    def calendar_for(office_id: int) -> BusinessCalendar:
-        if office_id not in calendars:
-            calendars[office_id] = business_calendar_for(offices[office_id])
-        return calendars[office_id]
 
-    technicians = {b.technician_id for b in blocks}
-    range_start = datetime.combine(start_date, time.min, tzinfo=MADRID)
-    range_end = datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=MADRID)
-    busy: dict[int, list[tuple[datetime, datetime]]] = {t: [] for t in technicians}
-    for tech, starts, ends in ScheduleException.objects.filter(
-        technician_id__in=technicians, starts_at__lt=range_end, ends_at__gt=range_start
-    ).values_list("technician_id", "starts_at", "ends_at"):
-        busy[tech].append((starts, ends))
-    if not include_booked:
-        for tech, starts, ends in Appointment.objects.filter(
-            technician_id__in=technicians, status__in=Appointment.HOLDING_STATUSES,
-            starts_at__lt=range_end, ends_at__gt=range_start,
-        ).values_list("technician_id", "starts_at", "ends_at"):
-            busy[tech].append((starts, ends))
-    duration = timedelta(minutes=service.duration_minutes)
-    slots = {
-        slot
-        for slot in candidate_slots(blocks=blocks, duration=duration, start_date=start_date, end_date=end_date,
-                                    calendar_for=calendar_for)
-        if slot.starts_at > now and not _overlaps(slot, busy[slot.technician_id])
-    }
-    return sorted(slots)
+def offered_slots_at(*, service: Service, mode: str, office: Office | None, starts_at: datetime,
+                     now: datetime | None = None) -> tuple[list[Slot], _SlotSource | None]:
+    """The slots the schedules offer at exactly `starts_at`, booked or not (a citizen cannot invent one),
+    and the schedules read to find them (for `next_free_times` if the slot turns out taken)."""
+    source = _slot_source(service=service, mode=mode, office=office)
+    if source is None:
+        return [], None
+    day = starts_at.astimezone(MADRID).date()
+    busy = _busy(source=source, start_date=day, end_date=day, include_booked=True)
+    slots = _free_in(source, duration=timedelta(minutes=service.duration_minutes), start_date=day, end_date=day,
+                     now=now or timezone.now(), busy=busy)
+    return [slot for slot in slots if slot.starts_at == starts_at], source
 
 
 def free_times(slots: Iterable[Slot]) -> list[datetime]:
@@ -200,17 +311,86 @@ def free_days(*, service: Service, mode: str, office: Office | None, now: dateti
     return sorted({slot.local_start.date() for slot in slots})
 
 
+AVAILABILITY_CACHE_SECONDS = 5
+_AVAILABILITY_VERSION_KEY = "appointments:availability:version"
+
+
+def availability_changed(**_: Any) -> None:
+    """Forget every cached day list (called on any change to appointments, schedules, exceptions,
+    services or holidays: see apps.py). Entries also expire after AVAILABILITY_CACHE_SECONDS, which
+    bounds what changes made without signals (queryset updates, the clock) can leave behind."""
+    _bump(_AVAILABILITY_VERSION_KEY)
+    # Again once the change is visible to others: a reader between the change and its commit cached
+    # what it saw then.
+    transaction.on_commit(partial(_bump, _AVAILABILITY_VERSION_KEY))
+
+
+def free_days_cached(*, service: Service, mode: str, office: Office | None) -> list[date]:
+    """`free_days`, kept a few seconds in Django's cache per service, mode, office and local date."""
+    version = cache.get(_AVAILABILITY_VERSION_KEY, 0)
+    today = timezone.now().astimezone(MADRID).date()
+    key = (f"appointments:days:{version}:{today.isoformat()}:{service.pk}:{service.duration_minutes}:{mode}:"
+           f"{office.pk if office is not None else 0}")
+    days = cache.get(key)
+    if days is None:
+        days = free_days(service=service, mode=mode, office=office)
+        cache.set(key, days, AVAILABILITY_CACHE_SECONDS)
+    return days
+
+
 def next_free_times(*, service: Service, mode: str, office: Office | None, limit: int = 5,
-                    now: datetime | None = None) -> list[datetime]:
-    """The first `limit` free start times from now: offered to the loser of a race."""
+                    now: datetime | None = None, source: _SlotSource | None = None) -> list[datetime]:
+    """The first `limit` free start times from now: offered to the loser of a race.
+
+    Slots are generated one local day at a time and the search stops at the first day that completes
+    `limit` times (every slot of a later day starts later), instead of generating the whole horizon.
+    `source`: the schedules already read for the same service, mode and office (see `offered_slots_at`)."""
+    if now is None:  # the present: the answer is kept a few seconds, like the day lists
+        key = (f"appointments:next:{cache.get(_AVAILABILITY_VERSION_KEY, 0)}:{service.pk}:"
+               f"{service.duration_minutes}:{mode}:{office.pk if office is not None else 0}:{limit}")
+        times = cache.get(key)
+        if times is None or (times and times[0] <= timezone.now()):
+            times = _next_free_times(service=service, mode=mode, office=office, limit=limit, now=timezone.now(),
+                                     source=source)
+            cache.set(key, times, AVAILABILITY_CACHE_SECONDS)
+        return times
+    return _next_free_times(service=service, mode=mode, office=office, limit=limit, now=now, source=source)
+
+
+def _next_free_times(*, service: Service, mode: str, office: Office | None, limit: int, now: datetime,
+                     source: _SlotSource | None) -> list[datetime]:
+    source = source or _slot_source(service=service, mode=mode, office=office)
+    if source is None:
+        return []
     start, end = booking_window(now)
-    return free_times(free_slots(service=service, mode=mode, office=office, start_date=start, end_date=end,
-                                 now=now))[:limit]
+    busy = _busy(source=source, start_date=start, end_date=end, include_booked=False)
+    duration = timedelta(minutes=service.duration_minutes)
+    times: set[datetime] = set()
+    day = start
+    while day <= end and len(times) < limit:
+        times.update(slot.starts_at for slot in _free_in(source, duration=duration, start_date=day, end_date=day,
+                                                         now=now, busy=busy))
+        day += timedelta(days=1)
+    return sorted(times)[:limit]
 
 
 def appointment_change_limit(appointment: Appointment) -> datetime:
     """The last instant the citizen may cancel or move the appointment themselves."""
     return appointment.starts_at - timedelta(minutes=settings.APPOINTMENT_CHANGE_NOTICE_MINUTES)
+
+
+def service_offered(slug: str) -> Service | None:
+    """The available service with `slug`, kept per process like the schedules (see `_slot_source`)."""
+    key = ("service", cache.get(_SCHEDULES_VERSION_KEY, 0), slug)
+    now = monotonic()
+    cached = _sources.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    service = services_available().filter(slug=slug).first()
+    if len(_sources) > 256:
+        _sources.clear()
+    _sources[key] = (now + SOURCE_CACHE_SECONDS, service)
+    return service
 
 
 def services_available() -> QuerySet[Service]:

@@ -22,7 +22,9 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,11 +38,14 @@ from oficina.appointments.exceptions import (
     SlotTaken,
     TooLateToChange,
 )
-from oficina.appointments.ics import appointment_ics, appointment_location, appointment_url
+from oficina.appointments.ics import (
+    appointment_ics,
+    appointment_location,
+    appointment_url,
+)
 from oficina.appointments.models import Appointment, Service
 from oficina.core.audit import AuditEvent, audit_record
 from oficina.core.calendar import MADRID
-from oficina.core.mail import queue_email_with_attachments
 from oficina.offices.models import Office
 
 __all__ = [
@@ -66,20 +71,13 @@ def _check_no_hoarding(*, citizen: User, service: Service, now: datetime, exclud
             _("Ya tiene una cita pendiente para este servicio. Puede cambiarla o anularla en «Mis citas»."))
 
 
-def _offered_slots(*, service: Service, mode: str, office: Office | None, starts_at: datetime,
-                   now: datetime) -> list[selectors.Slot]:
-    """The slots the schedules offer at exactly `starts_at` (booked or not): a citizen cannot invent one."""
-    day = starts_at.astimezone(MADRID).date()
-    slots = selectors.free_slots(service=service, mode=mode, office=office, start_date=day, end_date=day,
-                                 now=now, include_booked=True)
-    return [slot for slot in slots if slot.starts_at == starts_at]
-
-
 def _insert_first_free(*, candidates: list[selectors.Slot], values: dict[str, Any]) -> Appointment | None:
     """Try each technician free at that time; the database refuses a slot already held."""
-    for slot in candidates:
+    for index, slot in enumerate(candidates):
         try:
-            with transaction.atomic():  # a savepoint: a failed INSERT leaves the outer transaction usable
+            # A savepoint, so that a failed INSERT leaves the outer transaction usable for the next
+            # candidate; the last candidate needs none (a failure ends the booking: SlotTaken, rollback).
+            with transaction.atomic(savepoint=index < len(candidates) - 1):
                 return Appointment.objects.create(
                     technician_id=slot.technician_id, starts_at=slot.starts_at, ends_at=slot.ends_at, **values
                 )
@@ -88,9 +86,10 @@ def _insert_first_free(*, candidates: list[selectors.Slot], values: dict[str, An
     return None
 
 
-def _slot_taken(*, service: Service, mode: str, office: Office | None) -> SlotTaken:
+def _slot_taken(*, service: Service, mode: str, office: Office | None, source: Any = None) -> SlotTaken:
     return SlotTaken(_("Ese hueco se acaba de ocupar. Elija otro, por ejemplo uno de estos."),
-                     next_slots=selectors.next_free_times(service=service, mode=mode, office=office))
+                     next_slots=selectors.next_free_times(service=service, mode=mode, office=office,
+                                                          source=source))
 
 
 def _validate_request(*, service: Service, mode: str, office: Office | None) -> Office | None:
@@ -105,9 +104,34 @@ def _validate_request(*, service: Service, mode: str, office: Office | None) -> 
     return None
 
 
+def _already_taken(*, citizen: User, service: Service, candidates: list[selectors.Slot], now: datetime) -> bool:
+    """The losers' fast path, one query and no transaction: True when every candidate slot is already held
+    by a committed appointment (the INSERT could only fail) and the citizen has no pending appointment for
+    the service (else the locked path below must answer AlreadyHasAppointment, as before). A False here
+    proves nothing: the INSERT and the database's constraints decide, as always."""
+    overlapping = connection.vendor == "postgresql"  # the exclusion constraint; elsewhere the unique index
+    taken = Q()
+    for slot in candidates:
+        taken |= (Q(technician_id=slot.technician_id, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at)
+                  if overlapping else Q(technician_id=slot.technician_id, starts_at=slot.starts_at))
+    pending = Q(citizen_id=citizen.pk, service_id=service.pk, status=Appointment.Status.BOOKED, ends_at__gt=now)
+    rows = list(Appointment.objects.filter(status__in=Appointment.HOLDING_STATUSES).filter(taken | pending)
+                .order_by().values_list("technician_id", "starts_at", "ends_at", "citizen_id", "service_id", "status"))
+    if any(c == citizen.pk and sv == service.pk and st == Appointment.Status.BOOKED and e > now
+           for _t, _s, e, c, sv, st in rows):
+        return False
+    for slot in candidates:
+        if not any(t == slot.technician_id and (st_ < slot.ends_at and slot.starts_at < e if overlapping
+                                                else st_ == slot.starts_at)
+                   for t, st_, e, _c, _sv, _st in rows):
+            return False
+    return True
+
+
 def _book(*, citizen: User, service: Service, mode: str, office: Office | None, starts_at: datetime,
           actor: User, now: datetime, excluding: int | None = None) -> Appointment:
-    candidates = _offered_slots(service=service, mode=mode, office=office, starts_at=starts_at, now=now)
+    candidates, source = selectors.offered_slots_at(service=service, mode=mode, office=office, starts_at=starts_at,
+                                                    now=now)
     if not candidates:
         raise SlotNotOffered(_("Esa hora no está entre las ofrecidas. Elija una de la lista."))
     _check_no_hoarding(citizen=citizen, service=service, now=now, excluding=excluding)
@@ -116,7 +140,9 @@ def _book(*, citizen: User, service: Service, mode: str, office: Office | None, 
         "booked_by": actor if actor.pk != citizen.pk else None,
     })
     if appointment is None:
-        raise SlotTaken("")  # replaced by the caller, outside the rolled-back transaction
+        taken = SlotTaken("")  # replaced by the caller, outside the rolled-back transaction
+        taken.source = source  # the schedules just read, so the next free slots need not read them again
+        raise taken
     return appointment
 
 
@@ -129,6 +155,10 @@ def appointment_book(*, citizen: User, service: Service, mode: str, office: Offi
     actor = actor or citizen
     now = now or timezone.now()
     office = _validate_request(service=service, mode=mode, office=office)
+    candidates, source = selectors.offered_slots_at(service=service, mode=mode, office=office, starts_at=starts_at,
+                                                    now=now)
+    if candidates and _already_taken(citizen=citizen, service=service, candidates=candidates, now=now):
+        raise _slot_taken(service=service, mode=mode, office=office, source=source)
     try:
         with transaction.atomic():
             _lock_citizen(citizen)
@@ -139,8 +169,8 @@ def appointment_book(*, citizen: User, service: Service, mode: str, office: Offi
                 "technician": appointment.technician_id, "office": appointment.office_id,
             })
             transaction.on_commit(partial(_send_booking_mail, appointment_id=appointment.pk, kind="booked"))
-    except SlotTaken:
-        raise _slot_taken(service=service, mode=mode, office=office) from None
+    except SlotTaken as taken:
+        raise _slot_taken(service=service, mode=mode, office=office, source=getattr(taken, "source", None)) from None
     return appointment
 
 
@@ -204,8 +234,9 @@ def appointment_reschedule(*, appointment: Appointment, starts_at: datetime, act
                 "technician": new.technician_id,
             })
             transaction.on_commit(partial(_send_booking_mail, appointment_id=new.pk, kind="rescheduled"))
-    except SlotTaken:
-        raise _slot_taken(service=appointment.service, mode=appointment.mode, office=appointment.office) from None
+    except SlotTaken as taken:
+        raise _slot_taken(service=appointment.service, mode=appointment.mode, office=appointment.office,
+                          source=getattr(taken, "source", None)) from None
     return new
 
 
@@ -253,6 +284,15 @@ def _mail_context(appointment: Appointment) -> dict[str, Any]:
 
 
 def _send_booking_mail(*, appointment_id: int, kind: str) -> None:
+    """Queue the mail; the task builds it (body and .ics), so the request only writes the task row."""
+    from oficina.appointments.tasks import send_appointment_mail
+
+    send_appointment_mail.enqueue(appointment_id=appointment_id, kind=kind)
+
+
+def appointment_mail_deliver(*, appointment_id: int, kind: str) -> None:
+    """Build and send the mail of a booking, change, cancellation or reminder, with its .ics (run by the
+    `send_appointment_mail` task, outside the citizen's request)."""
     appointment = Appointment.objects.select_related("service", "office", "citizen", "rescheduled_from").get(
         pk=appointment_id)
     if not appointment.citizen.email:
@@ -263,8 +303,11 @@ def _send_booking_mail(*, appointment_id: int, kind: str) -> None:
     if kind == "rescheduled" and appointment.rescheduled_from is not None:
         attachments.append(("cita-anterior-anulada.ics", appointment_ics(appointment.rescheduled_from,
                                                                          cancelled=True), "text/calendar"))
-    queue_email_with_attachments(to=appointment.citizen.email, subject=_(_SUBJECTS[kind]), body=body,
-                                 attachments=attachments)
+    message = EmailMessage(subject=_(_SUBJECTS[kind]), body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                           to=[appointment.citizen.email])
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    message.send(fail_silently=False)
 
 
 def appointment_reminders_send(*, now: datetime | None = None) -> int:

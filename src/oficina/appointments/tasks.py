@@ -12,3 +12,10 @@ from oficina.appointments import services
 def send_appointment_reminders() -> int:
     """Remind every appointment starting within APPOINTMENT_REMINDER_HOURS not yet reminded (idempotent)."""
     return services.appointment_reminders_send()
+
+
+@task(queue_name="default", priority=10)
+def send_appointment_mail(*, appointment_id: int, kind: str) -> None:
+    """The mail of a booking, change, cancellation or reminder, with its .ics, built here (not in the
+    request that caused it)."""
+    services.appointment_mail_deliver(appointment_id=appointment_id, kind=kind)

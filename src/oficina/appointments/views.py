@@ -71,7 +71,7 @@ def _parse_choices(request: HttpRequest, *, fixed: Appointment | None = None, ex
     if fixed is not None:
         choices.service, choices.mode, choices.office = fixed.service, fixed.mode, fixed.office
     else:
-        choices.service = selectors.services_available().filter(slug=request.GET.get("service", "")).first()
+        choices.service = selectors.service_offered(request.GET.get("service", ""))
         if choices.service is not None:
             modes = _modes(choices.service)
             mode = request.GET.get("mode")
@@ -124,7 +124,7 @@ def _steps(request: HttpRequest, *, base: str, confirm: str, choices: Choices, d
         return render(request, "appointments/book.html", ctx)
     office = choices.office if choices.mode == Appointment.Mode.OFFICE else None
     if choices.day is None:
-        days = selectors.free_days(service=choices.service, mode=choices.mode, office=office)
+        days = selectors.free_days_cached(service=choices.service, mode=choices.mode, office=office)
         ctx.update(step="day", days=[(d, choices.url(base, day=d.isoformat())) for d in days])
         return render(request, "appointments/book.html", ctx)
     slots = selectors.free_slots(service=choices.service, mode=choices.mode, office=office,

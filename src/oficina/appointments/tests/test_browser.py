@@ -8,11 +8,23 @@ from datetime import time
 import pytest
 from playwright.sync_api import expect
 
-from oficina.accounts.tests.conftest import PASSWORD
+from oficina.accounts.tests.conftest import (
+    PASSWORD,
+    STAFF_PASSWORD,
+    make_totp_device,
+    totp_code,
+)
 from oficina.appointments.models import Appointment
+from oficina.core.calendar import MADRID
 from oficina.testing.browser import assert_accessible, visit
 
-from .conftest import give_schedule, make_citizen, make_office, make_service, make_technician
+from .conftest import (
+    give_schedule,
+    make_citizen,
+    make_office,
+    make_service,
+    make_technician,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -74,3 +86,128 @@ def test_citizen_books_an_office_appointment_gets_the_mail_and_cancels_it(page, 
     expect(page.get_by_text("Su cita ha quedado anulada")).to_be_visible()
     expect(page.get_by_text("No tiene citas pendientes.")).to_be_visible()
     assert Appointment.objects.get().status == "cancelled"
+
+
+def _book_first_free(page, *, service_name: str, mode: str, office=None) -> None:
+    """From "Mis citas": Pedir cita → service → mode (→ office) → first day → first time → confirm."""
+    page.get_by_role("link", name="Pedir cita").click()
+    assert_accessible(page)
+    page.get_by_role("link", name=service_name).click()
+    assert_accessible(page)
+    if mode is not None:
+        page.get_by_role("link", name=mode).click()
+        assert_accessible(page)
+    if office is not None:
+        page.get_by_role("link", name=str(office)).click()
+        assert_accessible(page)
+    expect(page.get_by_role("heading", name="Elija el día")).to_be_visible()
+    page.locator(".choice-list a.choice").first.click()
+    expect(page.get_by_role("heading", name="Elija la hora")).to_be_visible()
+    assert_accessible(page)
+    page.locator(".choice-grid a.choice").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirme la cita")
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirmar la cita").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cita confirmada")
+    assert_accessible(page)
+
+
+def _calendar_attachment(message) -> str:
+    parts = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert parts, message
+    return parts[0].get_content()
+
+
+def test_citizen_books_video_and_office_moves_one_cancels_the_other_and_the_technician_sees_them(
+        page, desktop_page, mailbox):
+    office = make_office()
+    office.address = "Calle de Santiago 5"
+    office.save()
+    in_office = make_service(slug="demanda-navegador", name="Entrevista en la oficina", minutes=60, office=True, video=False)
+    by_video = make_service(slug="autoempleo-navegador", name="Asesoría por vídeo", minutes=60, office=False, video=True)
+    technician = make_technician(office=office, username="tecnica.agenda")
+    give_schedule(technician, in_office, weekdays=range(5), start=time(9), end=time(11))
+    give_schedule(technician, by_video, weekdays=range(5), start=time(11), end=time(14))
+    citizen = make_citizen(office=office)
+
+    visit(page, "/cuenta/acceso/")
+    page.get_by_label("DNI o NIE").fill(citizen.document_number)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Continuar").click()
+    assert_accessible(page)
+    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code(citizen.email))
+    page.get_by_role("button", name="Acceder").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Cita previa").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mis citas")
+    assert_accessible(page)
+
+    # An office appointment (the service has only that mode: no mode step) and a video one.
+    _book_first_free(page, service_name="Entrevista en la oficina", mode=None, office=office)
+    expect(page.get_by_text("Calle de Santiago 5")).to_be_visible()
+    message = mailbox.wait_for(citizen.email, count=2)[-1]
+    assert message["Subject"] == "Cita previa confirmada"
+    assert "Calle de Santiago 5" in _calendar_attachment(message)
+    page.get_by_role("link", name="Ver todas mis citas").click()
+    assert_accessible(page)
+
+    _book_first_free(page, service_name="Asesoría por vídeo", mode=None)
+    message = mailbox.wait_for(citizen.email, count=3)[-1]
+    assert message["Subject"] == "Cita previa confirmada"
+    video = Appointment.objects.get(service=by_video)
+    assert video.video_room in _calendar_attachment(message)
+
+    # Move the video appointment to another time.
+    page.get_by_role("link", name="Cambiar la cita").click()
+    assert_accessible(page)
+    expect(page.get_by_role("heading", name="Elija el día")).to_be_visible()
+    page.locator(".choice-list a.choice").first.click()
+    expect(page.get_by_role("heading", name="Elija la hora")).to_be_visible()
+    assert_accessible(page)
+    page.locator(".choice-grid a.choice").nth(1).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirme la cita")
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirmar la cita").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cita confirmada")
+    assert_accessible(page)
+    message = mailbox.wait_for(citizen.email, count=4)[-1]
+    assert message["Subject"] == "Cita previa cambiada"
+    moved = Appointment.objects.get(service=by_video, status="booked")
+    assert moved.starts_at != video.starts_at and moved.rescheduled_from_id == video.pk
+    booked_office = Appointment.objects.get(service=in_office, status="booked")
+
+    # The technician signs in (password, then the TOTP code) and finds both in the agenda.
+    device = make_totp_device(technician)
+    staff = desktop_page
+    visit(staff, "/personal/acceso/")
+    staff.get_by_label("Usuario").fill(technician.username)
+    staff.get_by_label("Contraseña").fill(STAFF_PASSWORD)
+    staff.get_by_role("button", name="Continuar").click()
+    assert_accessible(staff)
+    staff.get_by_label("Código de la aplicación").fill(totp_code(device))
+    staff.get_by_role("button", name="Acceder").click()
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Hola, Lucía")
+    assert_accessible(staff)
+    for appointment in (booked_office, moved):
+        local = appointment.starts_at.astimezone(MADRID)
+        visit(staff, f"/citas/agenda/?fecha={local.date().isoformat()}")
+        row = staff.get_by_role("row").filter(has_text=appointment.service.name)
+        expect(row).to_contain_text(citizen.document_number)
+        expect(row).to_contain_text(local.strftime("%H:%M"))
+    expect(staff.get_by_role("link", name="Videollamada")).to_be_visible()
+
+    # The citizen cancels the office appointment; it leaves the technician's agenda.
+    visit(page, f"/citas/{booked_office.pk}/")
+    page.get_by_role("link", name="Anular la cita").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("¿Anular la cita?")
+    assert_accessible(page)
+    page.get_by_role("button", name="Sí, anular la cita").click()
+    expect(page.get_by_text("Su cita ha quedado anulada")).to_be_visible()
+    assert_accessible(page)
+    message = mailbox.wait_for(citizen.email, count=5)[-1]
+    assert message["Subject"] == "Cita previa anulada"
+    assert "METHOD:CANCEL" in _calendar_attachment(message)
+    visit(staff, f"/citas/agenda/?fecha={booked_office.starts_at.astimezone(MADRID).date().isoformat()}")
+    expect(staff.get_by_role("row").filter(has_text="Entrevista en la oficina")).to_have_count(0)
+    expect(staff.get_by_role("row").filter(has_text="Asesoría por vídeo")).to_have_count(
+        1 if moved.starts_at.astimezone(MADRID).date() == booked_office.starts_at.astimezone(MADRID).date() else 0)
