@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,11 +35,13 @@ def server_env(db_path: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serve(app: str, env: dict[str, str]):
+def serve_process(app: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen]]:
+    """uvicorn serving `app` on a free port: yields (port, process) once it accepts connections."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--lifespan", "off", "--timeout-keep-alive", "60"],
+         "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--lifespan", "off",
+         "--timeout-keep-alive", "60"],
         env=env, cwd=ROOT,
     )
     try:
@@ -48,10 +51,16 @@ def serve(app: str, env: dict[str, str]):
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.1)  # polling for the port, bounded by the deadline
         else:
             raise RuntimeError(f"{app} did not start")
-        yield port
+        yield port, process
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def serve(app: str, env: dict[str, str]) -> Iterator[int]:
+    with serve_process(app, env) as (port, _process):
+        yield port

@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.server import ROOT, serve_process, server_env
+
 FILE_BYTES = 10_000_000  # 10 MB; UPLOAD_MAX_BYTES is 10 MiB
 CHUNK = 64 * 1024
 
@@ -48,50 +48,21 @@ print(session.session_key)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _env(tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    env = server_env(tmp / "bench.sqlite3")
     env.update({
-        "PYTHONPATH": str(ROOT / "src"),
-        "DJANGO_SETTINGS_MODULE": "oficina.conf.base",
-        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
-        "VAR_DIR": str(tmp), "MEDIA_ROOT": str(tmp / "media"), "STORAGE_BACKEND": "filesystem",
+        "PYTHONPATH": str(ROOT / "src"), "MEDIA_ROOT": str(tmp / "media"), "STORAGE_BACKEND": "filesystem",
         "SEAL_PKCS12_PATH": str(tmp / "seal" / "seal.p12"), "SEAL_PKCS12_PASSWORD": "bench-seal",
         "SEAL_TRUST_ROOTS": str(tmp / "seal" / "ca.pem"), "TSA_URL": "", "CLAMD_SOCKET": "",
+        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
     })
-    env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     return env
 
 
 @contextmanager
 def _server(env: dict[str, str]) -> Iterator[tuple[int, int]]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "oficina.conf.asgi:application", "--host", "127.0.0.1", "--port",
-         str(port), "--no-access-log", "--log-level", "warning", "--lifespan", "off"],
-        env=env, cwd=ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.1)
+    with serve_process("oficina.conf.asgi:application", env) as (port, process):
         yield port, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _status_kb(pid: int, field: str) -> int:
