@@ -28,11 +28,22 @@ from oficina.accounts.forms import (
     PasswordResetRequestForm,
     SignUpForm,
 )
-from oficina.accounts.identification import available_methods, complete_sign_in, pending_clear, pending_get_or_warn, pending_start
+from oficina.accounts.identification import (
+    available_methods,
+    complete_sign_in,
+    pending_clear,
+    pending_get_or_warn,
+    pending_start,
+)
 from oficina.accounts.models import OneTimeCode
-from oficina.accounts.permissions import citizen_required, complete_session_required, is_citizen
+from oficina.accounts.permissions import (
+    citizen_required,
+    complete_session_required,
+    is_citizen,
+)
 from oficina.accounts.selectors import one_time_code_active
 from oficina.core.exceptions import ApplicationError
+from oficina.demand.selectors import demand_for_citizen
 
 SIGN_UP_METHOD_KEY = "sign_up"
 
@@ -40,7 +51,8 @@ SIGN_UP_METHOD_KEY = "sign_up"
 @citizen_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html", {"services": constants.CITIZEN_SERVICES, "office": request.user.office})
+    return render(request, "accounts/home.html", {"services": constants.CITIZEN_SERVICES, "office": request.user.office,
+                                                  "demand": demand_for_citizen(request.user)})
 
 
 @require_GET

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("oficina.registry.urls")),  # /verificar/ and receipts
     path("expediente/", include("oficina.casefile.urls")),
     path("citas/", include("oficina.appointments.urls")),
+    path("demanda/", include("oficina.demand.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

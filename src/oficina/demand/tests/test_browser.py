@@ -1,0 +1,69 @@
+"""The demand page in a real Chromium against the live server: renew inside the window, download the
+DARDE. Every page loaded passes axe-core and the production CSP (see oficina.testing.browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from oficina.accounts.tests.conftest import PASSWORD, make_citizen, make_office
+from oficina.demand import services
+from oficina.demand.models import Demand
+from oficina.testing.browser import assert_accessible, visit
+
+from .conftest import profile
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
+    }
+    return root
+
+
+def sign_in(page, mailbox, citizen) -> None:
+    visit(page, "/cuenta/acceso/")
+    page.get_by_label("DNI o NIE").fill(citizen.document_number)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Continuar").click()
+    assert_accessible(page)
+    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code(citizen.email))
+    page.get_by_role("button", name="Acceder").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hola, María")
+    assert_accessible(page)
+
+
+def test_citizen_renews_the_demand_and_downloads_the_darde(page, mailbox):
+    citizen = make_citizen(office=make_office(postal_codes_served="47001"))
+    demand = services.demand_register(citizen=citizen, profile=profile())
+    Demand.objects.filter(pk=demand.pk).update(next_renewal_date=timezone.localdate())
+    sign_in(page, mailbox, citizen)
+
+    page.get_by_role("link", name="Renovar la demanda (DARDE)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mi demanda de empleo")
+    assert_accessible(page)
+    page.get_by_role("button", name="Renovar ahora").click()
+
+    demand.refresh_from_db()
+    new_date = demand.next_renewal_date.strftime("%d/%m/%Y")
+    expect(page.get_by_role("status")).to_contain_text(f"Su próxima fecha de renovación es el {new_date}.")
+    expect(page.get_by_role("button", name="Renovar ahora")).to_have_count(0)
+    assert_accessible(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Descargar mi DARDE").click()
+    download = download_info.value
+    assert download.suggested_filename == f"DARDE-{demand.number}.pdf"
+    content = Path(download.path()).read_bytes()
+    with demand.latest_darde.file.open("rb") as stored:
+        assert content == stored.read()
