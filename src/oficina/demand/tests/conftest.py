@@ -45,3 +45,20 @@ def citizen(db, office):
 @pytest.fixture
 def technician(db, office):
     return make_staff(office=office)
+
+
+@pytest.fixture(autouse=True)
+def cno11_catalogue(request):
+    """The CNO-11 catalogue comes from a data migration; a transactional test before this one (live
+    server, threads) empties every table when it ends, so put the catalogue back when it is missing."""
+    if "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    elif "db" in request.fixturenames or request.node.get_closest_marker("django_db") is not None:
+        request.getfixturevalue("db")
+    else:
+        return
+    from oficina.demand.catalogue import load_cno11
+    from oficina.demand.models import Occupation
+
+    if not Occupation.objects.exists():
+        load_cno11(Occupation)
