@@ -22,39 +22,13 @@ from oficina.accounts.validation import (
     normalise_postal_code,
     validate_date_of_birth,
 )
+from oficina.core.forms import DescribedFieldsMixin
 
 PASSWORD_HINT = _(
     "Al menos 8 caracteres. No puede ser solo números, ni una contraseña muy común, ni parecerse a su nombre, "
     "DNI/NIE o correo."
 )
 CODE_HINT = _("Son 6 cifras. Puede escribirlas con o sin espacios.")
-
-
-class DescribedFieldsMixin:
-    """Links each input to its hint and error (`aria-describedby`) with the ids `includes/field.html` prints
-    (Django's own guess, `<id>_helptext`, does not match that template)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._describe_fields()
-
-    def _describe_fields(self) -> None:
-        errors = self._errors or {}  # type: ignore[attr-defined]  # None until the form is cleaned
-        for name, field in self.fields.items():  # type: ignore[attr-defined]
-            field_id = self[name].id_for_label  # type: ignore[index]
-            ids = []
-            if field.help_text:
-                ids.append(f"{field_id}-hint")
-            if name in errors:
-                ids.append(f"{field_id}-error")
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        self._describe_fields()
 
 
 def code_field(label: Any) -> forms.CharField:

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from oficina.accounts.forms import DescribedFieldsMixin
 from oficina.casefile.constants import FILE_FIELD, DocType
+from oficina.core.forms import DescribedFieldsMixin
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 

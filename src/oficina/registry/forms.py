@@ -5,7 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from oficina.accounts.forms import DescribedFieldsMixin  # TODO: move to core (shared by every app's forms)
+from oficina.core.forms import DescribedFieldsMixin
 from oficina.core.pdf.csv_codes import normalize_csv
 
 UNKNOWN_CSV = _(
