@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "oficina.casefile",
     "oficina.appointments",
     "oficina.demand",
+    "oficina.attention",
 ]
 
 MIDDLEWARE = [

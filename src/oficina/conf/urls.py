@@ -13,6 +13,7 @@ urlpatterns = [
     path("expediente/", include("oficina.casefile.urls")),
     path("citas/", include("oficina.appointments.urls")),
     path("demanda/", include("oficina.demand.urls")),
+    path("atencion/", include("oficina.attention.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

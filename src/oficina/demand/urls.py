@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from oficina.demand import views
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.demand, name="demand"),
     path("renovar/", views.renew, name="renew"),
     path("darde.pdf", views.darde, name="darde"),
+    path("", include("oficina.demand.registration_urls")),  # alta/ : the guided registration
+    path("", include("oficina.demand.situation_urls")),  # work situation, profile, timeline
+    path("personal/", include("oficina.demand.staff_urls")),  # technicians
 ]
