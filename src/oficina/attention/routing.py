@@ -1,5 +1,12 @@
 """WebSocket routes of live attention (included by conf/routing.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from oficina.attention.consumers import ConsoleConsumer, WaitingRoomConsumer
+from oficina.attention.session_consumer import SessionConsumer
+
+websocket_urlpatterns = [
+    path("ws/atencion/sala/", WaitingRoomConsumer.as_asgi()),
+    path("ws/atencion/puesto/", ConsoleConsumer.as_asgi()),
+    path("ws/atencion/sesion/<str:token>/", SessionConsumer.as_asgi()),
+]
