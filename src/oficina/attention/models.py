@@ -150,10 +150,15 @@ class ChatMessage(models.Model):
     document = models.ForeignKey("casefile.Document", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+")
     created_at = models.DateTimeField()
+    # The sending browser's id for the message (a UUID): a message re-sent after a reconnect is not stored
+    # twice (part "session", attention.chat). NULL for messages the server writes itself.
+    client_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["session", "seq"]
-        constraints = [models.UniqueConstraint(fields=["session", "seq"], name="chat_message_seq_unique")]
+        constraints = [models.UniqueConstraint(fields=["session", "seq"], name="chat_message_seq_unique"),
+                       models.UniqueConstraint(fields=["session", "sender", "client_id"],
+                                               name="chat_message_client_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.session_id}#{self.seq}"
