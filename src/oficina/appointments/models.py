@@ -139,8 +139,11 @@ class Appointment(models.Model):
     rescheduled_from = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                             related_name="rescheduled_to", verbose_name=_("cambiada desde"))
     reminded_at = models.DateTimeField(_("recordatorio enviado el"), null=True, blank=True)
-    note = models.TextField(_("nota"), blank=True)
+    note = models.TextField(_("nota"), blank=True)  # no longer written: notes go to the file (casefile.FileNote)
     video_room = models.CharField(_("sala virtual"), max_length=40, default=new_video_room_token, unique=True)
+    registry_entry = models.OneToOneField("registry.RegistryEntry", on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="appointment", verbose_name=_("asiento de registro"),
+                                          help_text=_("Solo si el servicio genera asiento de registro."))
 
     class Meta:
         ordering = ["starts_at"]

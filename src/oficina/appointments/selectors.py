@@ -1,7 +1,8 @@
 """Reads of the appointments app: free slots, a citizen's appointments, agendas.
 
 Slots are generated in Europe/Madrid from the weekly schedules' local wall-clock times, one business
-day at a time, and compared and stored in UTC. A schedule 09:00–14:00 gives 09:00 local time on both
+day at a time, and compared and stored in UTC. In the office, a schedule is cut to the office's opening
+hours (opening_hours.py), so office slots never fall outside them; video slots follow the schedule. A schedule 09:00–14:00 gives 09:00 local time on both
 sides of a DST change (07:00 UTC in summer, 08:00 UTC in winter): times are combined with the local
 date first and converted to UTC second, never shifted by a fixed offset.
 """
@@ -29,6 +30,7 @@ from oficina.appointments.models import (
     Service,
     WeeklySchedule,
 )
+from oficina.appointments.opening_hours import OpeningHours, office_opening_hours
 from oficina.appointments.permissions import can_view_appointment
 from oficina.core.calendar import MADRID, BusinessCalendar
 from oficina.offices.models import Office
@@ -48,6 +50,7 @@ __all__ = [
     "schedules_changed",
     "free_slots",
     "free_times",
+    "within_opening_hours",
     "next_free_times",
     "offices_for_service",
     "services_available",
@@ -119,6 +122,19 @@ def candidate_slots(
                     yield Slot(starts, ends, block.technician_id, block.office_id)
                 wall += duration
         day += timedelta(days=1)
+
+
+def within_opening_hours(blocks: Iterable[ScheduleBlock], hours_for: Callable[[int], OpeningHours]
+                         ) -> list[ScheduleBlock]:
+    """Each block cut to its office's opening hours on its weekday (possibly into several blocks, or
+    none). Pure: no database."""
+    cut: list[ScheduleBlock] = []
+    for block in blocks:
+        for opens, closes in hours_for(block.office_id).get(block.weekday, ()):
+            start, end = max(block.start_time, opens), min(block.end_time, closes)
+            if start < end:
+                cut.append(ScheduleBlock(block.technician_id, block.office_id, block.weekday, start, end))
+    return cut
 
 
 def _overlaps(slot: Slot, intervals: list[tuple[datetime, datetime]]) -> bool:
@@ -221,6 +237,12 @@ def _load_slot_source(*, service: Service, mode: str, office: Office | None) -> 
         return None
     offices = {o.pk: o for o in Office.objects.filter(pk__in={b.office_id for b in blocks})}
     calendars = {office_id: business_calendar_for(o) for office_id, o in offices.items()}
+    if mode == Appointment.Mode.OFFICE:
+        hours = {office_id: office_opening_hours(o.opening_hours, office_label=o.code)
+                 for office_id, o in offices.items()}
+        blocks = within_opening_hours(blocks, hours.__getitem__)
+        if not blocks:
+            return None
     return _SlotSource(blocks, calendars.__getitem__)
 
 
@@ -412,7 +434,7 @@ def appointments_for_citizen(*, citizen: Any) -> QuerySet[Appointment]:
 def appointment_get_for_user(*, user: Any, pk: int) -> Appointment:
     """The appointment if `user` may see it; 404 for missing and forbidden alike."""
     appointment = (Appointment.objects.select_related("service", "office", "office__province", "technician",
-                                                      "citizen")
+                                                      "citizen", "registry_entry")
                    .filter(pk=pk).first())
     if appointment is None or not can_view_appointment(user, appointment):
         raise Http404

@@ -13,10 +13,15 @@ IMMEDIATE transactions serialise writers): two concurrent bookings by the same c
 and the second sees the first.
 
 Every change writes an audit record in its transaction; mail (with the .ics) is queued after commit.
+Reminders also go by SMS when a gateway is configured (`accounts.sms`) and the citizen has a mobile
+number. A booking of a service with `requires_registry_entry` is also a registry entry with its sealed
+receipt, in the booking's transaction. A technician's note on the outcome goes to the citizen's file
+(`casefile.services.casefile_note_add`).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -29,6 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from oficina.accounts import sms
 from oficina.accounts.models import User
 from oficina.appointments import selectors
 from oficina.appointments.exceptions import (
@@ -44,9 +50,15 @@ from oficina.appointments.ics import (
     appointment_url,
 )
 from oficina.appointments.models import Appointment, Service
+from oficina.casefile.constants import NoteSource
+from oficina.casefile.services import casefile_note_add
 from oficina.core.audit import AuditEvent, audit_record
 from oficina.core.calendar import MADRID
+from oficina.core.models import AuditRecord
 from oficina.offices.models import Office
+from oficina.registry.constants import EntryKind
+from oficina.registry.models import RegistryEntry
+from oficina.registry.services import registry_entry_create
 
 __all__ = [
     "appointment_book",
@@ -54,7 +66,10 @@ __all__ = [
     "appointment_record_outcome",
     "appointment_reschedule",
     "appointment_reminders_send",
+    "appointment_sms_deliver",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 def _lock_citizen(citizen: User) -> None:
@@ -146,6 +161,28 @@ def _book(*, citizen: User, service: Service, mode: str, office: Office | None, 
     return appointment
 
 
+def _register(*, appointment: Appointment, actor: User, rescheduled: bool = False) -> RegistryEntry:
+    """The registry entry (with sealed receipt) of a booking of a service that requires one."""
+    local = appointment.starts_at.astimezone(MADRID)
+    subject = (_("Cambio de cita previa: %(service)s, %(day)s a las %(time)s") if rescheduled
+               else _("Solicitud de cita previa: %(service)s, %(day)s a las %(time)s")) % {
+        "service": appointment.service.name, "day": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M")}
+    entry = registry_entry_create(
+        submitter=appointment.citizen, subject=subject, kind=EntryKind.APPOINTMENT,
+        addressee_office=appointment.office or appointment.citizen.office,
+        recorded_by=actor if actor.pk != appointment.citizen_id else None,
+        details={
+            _("Servicio"): appointment.service.name,
+            _("Fecha y hora"): local.strftime("%d/%m/%Y %H:%M") + " " + _("(hora peninsular)"),
+            _("Modalidad"): str(Appointment.Mode(appointment.mode).label),
+            _("Lugar"): _("Videollamada") if appointment.is_video else appointment_location(appointment),
+        },
+    )
+    appointment.registry_entry = entry
+    appointment.save(update_fields=["registry_entry"])
+    return entry
+
+
 def appointment_book(*, citizen: User, service: Service, mode: str, office: Office | None, starts_at: datetime,
                      actor: User | None = None, now: datetime | None = None) -> Appointment:
     """Book `starts_at` for `citizen`. `actor` is who booked (the citizen, or staff on the phone).
@@ -164,6 +201,8 @@ def appointment_book(*, citizen: User, service: Service, mode: str, office: Offi
             _lock_citizen(citizen)
             appointment = _book(citizen=citizen, service=service, mode=mode, office=office, starts_at=starts_at,
                                 actor=actor, now=now)
+            if service.requires_registry_entry:
+                _register(appointment=appointment, actor=actor)
             audit_record(event=AuditEvent.APPOINTMENT_BOOKED, actor=actor, target=appointment, details={
                 "citizen": citizen.pk, "service": service.slug, "mode": mode, "starts_at": appointment.starts_at,
                 "technician": appointment.technician_id, "office": appointment.office_id,
@@ -186,7 +225,8 @@ def _check_changeable(*, appointment: Appointment, now: datetime) -> None:
 
 
 def _locked(appointment: Appointment) -> Appointment:
-    return Appointment.objects.select_for_update(of=("self",)).select_related("service", "office").get(pk=appointment.pk)
+    return (Appointment.objects.select_for_update(of=("self",)).select_related("service", "office", "citizen")
+            .get(pk=appointment.pk))
 
 
 def appointment_cancel(*, appointment: Appointment, actor: User, now: datetime | None = None) -> Appointment:
@@ -229,6 +269,8 @@ def appointment_reschedule(*, appointment: Appointment, starts_at: datetime, act
                         actor=actor, now=now, excluding=old.pk)
             new.rescheduled_from = old
             new.save(update_fields=["rescheduled_from"])
+            if old.service.requires_registry_entry:
+                _register(appointment=new, actor=actor, rescheduled=True)
             audit_record(event=AuditEvent.APPOINTMENT_RESCHEDULED, actor=actor, target=new, details={
                 "from": old.pk, "from_starts_at": old.starts_at, "starts_at": new.starts_at,
                 "technician": new.technician_id,
@@ -242,7 +284,9 @@ def appointment_reschedule(*, appointment: Appointment, starts_at: datetime, act
 
 def appointment_record_outcome(*, appointment: Appointment, attended: bool, actor: User, note: str = "",
                                now: datetime | None = None) -> Appointment:
-    """Mark a booked appointment attended or no-show (once it has started), with an optional note."""
+    """Mark a booked appointment attended or no-show (once it has started). An optional `note` goes to the
+    citizen's file (a casefile FileNote pointing back to the appointment), in the same transaction: if the
+    file refuses it (NoteRefused: too long, or `actor` may not write in that file) nothing is marked."""
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
@@ -252,12 +296,14 @@ def appointment_record_outcome(*, appointment: Appointment, attended: bool, acto
         if appointment.starts_at > now:
             raise NotChangeable(_("La cita todavía no ha empezado."))
         appointment.status = Appointment.Status.ATTENDED if attended else Appointment.Status.NO_SHOW
-        if note:
-            appointment.note = note
-        appointment.save(update_fields=["status", "note"])
+        appointment.save(update_fields=["status"])
+        file_note = None
+        if note.strip():
+            file_note = casefile_note_add(citizen=appointment.citizen, author=actor, text=note,
+                                          source=NoteSource.APPOINTMENT, source_id=appointment.pk, now=now)
         audit_record(
             event=AuditEvent.APPOINTMENT_ATTENDED if attended else AuditEvent.APPOINTMENT_NO_SHOW,
-            actor=actor, target=appointment, details={"note": bool(note)},
+            actor=actor, target=appointment, details={"note": file_note.pk if file_note else None},
         )
     return appointment
 
@@ -311,15 +357,17 @@ def appointment_mail_deliver(*, appointment_id: int, kind: str) -> None:
 
 
 def appointment_reminders_send(*, now: datetime | None = None) -> int:
-    """Email a reminder for each booked appointment starting within APPOINTMENT_REMINDER_HOURS that has
-    not had one. Idempotent: `reminded_at` is set in the same transaction (rows locked, SKIP LOCKED on
-    PostgreSQL, so two runs at once never remind twice). Returns how many were sent."""
+    """Remind each booked appointment starting within APPOINTMENT_REMINDER_HOURS that has not had one: by
+    email, and also by SMS when a gateway is configured and the citizen has a mobile number. Idempotent:
+    `reminded_at` is set in the same transaction (rows locked, SKIP LOCKED on PostgreSQL, so two runs at
+    once never remind twice). Returns how many appointments were reminded."""
     now = now or timezone.now()
     horizon = now + timedelta(hours=settings.APPOINTMENT_REMINDER_HOURS)
+    by_sms = sms.sms_available()
     sent = 0
     with transaction.atomic():
         due = list(
-            Appointment.objects.select_for_update(skip_locked=True)
+            Appointment.objects.select_for_update(skip_locked=True, of=("self",)).select_related("citizen")
             .filter(status=Appointment.Status.BOOKED, reminded_at__isnull=True, starts_at__gt=now,
                     starts_at__lte=horizon)
             .order_by("starts_at")
@@ -327,7 +375,52 @@ def appointment_reminders_send(*, now: datetime | None = None) -> int:
         for appointment in due:
             appointment.reminded_at = now
             appointment.save(update_fields=["reminded_at"])
-            audit_record(event=AuditEvent.APPOINTMENT_REMINDER_SENT, actor="sistema", target=appointment)
+            channels = [c for c, ok in (("email", bool(appointment.citizen.email)),
+                                        ("sms", by_sms and bool(appointment.citizen.phone))) if ok]
+            audit_record(event=AuditEvent.APPOINTMENT_REMINDER_SENT, actor="sistema", target=appointment,
+                         details={"channels": channels})
             transaction.on_commit(partial(_send_booking_mail, appointment_id=appointment.pk, kind="reminder"))
+            if "sms" in channels:
+                transaction.on_commit(partial(_send_reminder_sms, appointment_id=appointment.pk))
             sent += 1
     return sent
+
+
+def _send_reminder_sms(*, appointment_id: int) -> None:
+    from oficina.appointments.tasks import send_appointment_sms
+
+    send_appointment_sms.enqueue(appointment_id=appointment_id)
+
+
+def appointment_sms_text(appointment: Appointment) -> str:
+    """The reminder SMS: service, day, time, place or "por videollamada", and where to cancel. Short (one
+    or two SMS): the office's name and street only, the link to the appointment page for the rest."""
+    office = appointment.office
+    context = {
+        "appointment": appointment,
+        "local_start": appointment.starts_at.astimezone(MADRID),
+        "place": "" if appointment.is_video or office is None else ", ".join(p for p in (office.name, office.address)
+                                                                          if p),
+        "url": appointment_url(appointment),
+        "notice_minutes": settings.APPOINTMENT_CHANGE_NOTICE_MINUTES,
+        "service_name": settings.SERVICE_NAME,
+    }
+    return " ".join(render_to_string("appointments/sms/reminder.txt", context).split())
+
+
+def appointment_sms_deliver(*, appointment_id: int) -> bool:
+    """Send the reminder SMS (run by the `send_appointment_sms` task). Nothing is sent for an appointment
+    no longer booked, without a mobile number or without a gateway. A gateway failure is logged and
+    audited, not raised: the email reminder went anyway. Returns whether the SMS was handed over."""
+    appointment = Appointment.objects.select_related("service", "office", "citizen").get(pk=appointment_id)
+    backend = sms.get_sms_backend()
+    if backend is None or not appointment.citizen.phone or appointment.status != Appointment.Status.BOOKED:
+        return False
+    try:
+        backend.send(to=appointment.citizen.phone, body=appointment_sms_text(appointment))
+    except sms.SmsDeliveryError as error:
+        logger.warning("Reminder SMS for appointment %s not delivered: %s", appointment.pk, error)
+        audit_record(event=AuditEvent.APPOINTMENT_REMINDER_SENT, actor="sistema", target=appointment,
+                     result=AuditRecord.Result.FAILURE, details={"channel": "sms", "error": type(error).__name__})
+        return False
+    return True

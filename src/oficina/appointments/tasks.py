@@ -19,3 +19,9 @@ def send_appointment_mail(*, appointment_id: int, kind: str) -> None:
     """The mail of a booking, change, cancellation or reminder, with its .ics, built here (not in the
     request that caused it)."""
     services.appointment_mail_deliver(appointment_id=appointment_id, kind=kind)
+
+
+@task(queue_name="default", priority=10)
+def send_appointment_sms(*, appointment_id: int) -> bool:
+    """The reminder SMS of an appointment, through the configured gateway (accounts.sms)."""
+    return services.appointment_sms_deliver(appointment_id=appointment_id)

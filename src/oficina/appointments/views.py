@@ -31,6 +31,8 @@ from oficina.appointments.permissions import (
     can_record_outcome,
     can_view_appointment,
 )
+from oficina.casefile.exceptions import NoteRefused
+from oficina.casefile.permissions import can_view_citizen_file
 from oficina.core.calendar import MADRID
 from oficina.offices.models import Office
 
@@ -214,6 +216,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": can_change_appointment_as_citizen(request.user, appointment)
                       and appointment.status == Appointment.Status.BOOKED and now <= selectors.appointment_change_limit(appointment),
         "change_limit": selectors.appointment_change_limit(appointment),
+        # The registry entry (services that require one): its receipt is downloaded from the file.
+        "registry_entry": appointment.registry_entry,
+        "can_download_receipt": appointment.registry_entry is not None
+                                and can_view_citizen_file(request.user, appointment.citizen),
     }
     return render(request, "appointments/detail.html", context)
 
@@ -310,11 +316,12 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             services.appointment_record_outcome(appointment=appointment, actor=request.user,
                                                 attended=form.cleaned_data["outcome"] == "attended",
                                                 note=form.cleaned_data["note"])
-        except AppointmentError as error:
+        except (AppointmentError, NoteRefused) as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Cita marcada como «%(status)s».") % {
-                "status": Appointment.Status(form.cleaned_data["outcome"]).label})
+                "status": Appointment.Status(form.cleaned_data["outcome"]).label} + (
+                " " + _("La nota se ha guardado en su expediente.") if form.cleaned_data["note"].strip() else ""))
     local_day = appointment.starts_at.astimezone(MADRID).date().isoformat()
     return redirect(f"{reverse('appointments:agenda')}?fecha={local_day}")
 

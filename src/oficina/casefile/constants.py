@@ -51,3 +51,14 @@ REGISTRY_KIND_UPLOAD = "document_upload"
 SEALED_KIND_INDEX = "casefile_index"
 MAX_IMAGE_PIXELS = 40_000_000
 FILE_FIELD = "file"  # the one file field the upload handler accepts
+
+
+class NoteSource(models.TextChoices):
+    """What a staff note in the file was written during (the id of that thing is kept with the note)."""
+
+    NONE = "", _("Nota directa")
+    APPOINTMENT = "appointment", _("Cita previa")
+    ATTENTION = "attention", _("Atención en directo")
+
+
+NOTE_MAX_LENGTH = 2000

@@ -16,3 +16,12 @@ class UploadRefused(ApplicationError):
 
 class AntivirusUnavailable(Exception):
     """clamd could not be reached or answered something unexpected (the service refuses the upload)."""
+
+
+class NoteRefused(ApplicationError):
+    """A note cannot be added to the file (empty, too long, or the author may not write in this file)."""
+
+    code = "note_refused"
+
+    def __init__(self, message: str, code: str | None = None, *, field: str | None = "text") -> None:
+        super().__init__(message, code, field=field)

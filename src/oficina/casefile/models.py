@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from oficina.casefile.constants import CONTENT_TYPES, DocType, Format, Origin
+from oficina.casefile.constants import CONTENT_TYPES, NOTE_MAX_LENGTH, DocType, Format, NoteSource, Origin
 
 
 def version_file_path(instance: DocumentVersion, filename: str) -> str:
@@ -81,3 +81,30 @@ class DocumentVersion(models.Model):
     @property
     def content_type(self) -> str:
         return CONTENT_TYPES[self.format]
+
+
+class FileNote(models.Model):
+    """A note staff wrote in a citizen's file (after an appointment, a live attention, or directly).
+
+    Staff only: internal notes are not part of the administrative file shown to the citizen (art. 70.4
+    Ley 39/2015); they remain personal data the citizen can obtain with an access request (art. 15 RGPD).
+    Never changed or deleted: a correction is a new note.
+    """
+
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="file_notes",
+                                verbose_name=_("ciudadano/a"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("autor/a"))
+    text = models.TextField(_("nota"), max_length=NOTE_MAX_LENGTH)
+    created_at = models.DateTimeField(_("fecha"))
+    source = models.CharField(_("origen"), max_length=20, choices=NoteSource.choices, blank=True, default="")
+    source_id = models.PositiveBigIntegerField(_("identificador del origen"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("nota del expediente")
+        verbose_name_plural = _("notas del expediente")
+        indexes = [models.Index(fields=["citizen", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.citizen_id} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,7 @@ from django.http import Http404
 
 from oficina.accounts.models import User
 from oficina.casefile.constants import SEALED_KIND_INDEX
-from oficina.casefile.models import Document, DocumentVersion
+from oficina.casefile.models import Document, DocumentVersion, FileNote
 from oficina.casefile.permissions import can_view_citizen_file
 from oficina.registry import selectors as registry_selectors
 from oficina.registry.models import RegistryEntry, SealedDocument
@@ -86,3 +86,8 @@ def casefile_index_current(*, citizen: User) -> SealedDocument | None:
     if last is not None and last >= index.issued_at:
         return None
     return index
+
+
+def casefile_notes(*, citizen: User) -> QuerySet[FileNote]:
+    """The staff notes of the citizen's file, newest first (staff views only: see FileNote)."""
+    return FileNote.objects.filter(citizen=citizen).select_related("author").order_by("-created_at", "-id")

@@ -26,14 +26,16 @@ from oficina.casefile import antivirus, selectors
 from oficina.casefile.constants import (
     CONTENT_TYPES,
     HASH_ALGORITHM,
+    NOTE_MAX_LENGTH,
     REGISTRY_KIND_UPLOAD,
     SEALED_KIND_INDEX,
     DocType,
+    NoteSource,
     Origin,
 )
-from oficina.casefile.exceptions import AntivirusUnavailable, UploadRefused
+from oficina.casefile.exceptions import AntivirusUnavailable, NoteRefused, UploadRefused
 from oficina.casefile.inspection import InspectedFile, inspect_upload
-from oficina.casefile.models import Document, DocumentVersion
+from oficina.casefile.models import Document, DocumentVersion, FileNote
 from oficina.casefile.permissions import (
     can_upload_to_citizen_file,
     can_view_citizen_file,
@@ -57,7 +59,10 @@ from oficina.registry.services import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["casefile_index_get_or_issue", "citizen_file_access_record", "document_upload", "nti_identifier_new"]
+__all__ = [
+    "casefile_index_get_or_issue", "casefile_note_add", "citizen_file_access_record", "document_upload",
+    "nti_identifier_new",
+]
 
 
 def nti_identifier_new(*, when: Any = None) -> str:
@@ -206,6 +211,31 @@ def citizen_file_access_record(*, actor: User, citizen: User, what: str, target:
         event=AuditEvent.CITIZEN_FILE_ACCESSED, actor=actor, target=citizen,
         details={"what": what, "object": str(target)[:200] if target is not None else ""},
     )
+
+
+@transaction.atomic
+def casefile_note_add(*, citizen: User, author: User, text: str, source: str = NoteSource.NONE,
+                      source_id: int | None = None, now: Any = None) -> FileNote:
+    """Add a staff note to `citizen`'s file. `source`/`source_id`: what it was written during (an
+    appointment, a live attention), so the note can be traced back. Only staff who may see the file may
+    write in it; raises NoteRefused otherwise, and for an empty or too long text."""
+    text = (text or "").strip()
+    if not is_staff_member(author) or not can_view_citizen_file(author, citizen):
+        raise NoteRefused(_("No puede añadir notas a este expediente."), "forbidden", field=None)
+    if not text:
+        raise NoteRefused(_("Escriba la nota."), "empty")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise NoteRefused(_("La nota no puede tener más de %(max)s caracteres.") % {"max": NOTE_MAX_LENGTH},
+                          "too_long")
+    if source not in NoteSource.values or (source and source_id is None):
+        raise NoteRefused(_("Origen de la nota desconocido."), "unknown_source", field=None)
+    note = FileNote(citizen=citizen, author=author, text=text, created_at=now or timezone.now(), source=source,
+                    source_id=source_id if source else None)
+    note.full_clean()
+    note.save()
+    audit_record(event=AuditEvent.CASEFILE_NOTE_ADDED, actor=author, target=citizen,
+                 details={"note_id": note.pk, "source": source, "source_id": note.source_id})
+    return note
 
 
 def _index_blocks(citizen: User, versions: Sequence[DocumentVersion]) -> list[Block]:

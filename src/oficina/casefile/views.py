@@ -59,6 +59,7 @@ def _render_file(request: HttpRequest, citizen: User, *, staff: bool, form: Docu
         "form": form or DocumentUploadForm(),
         "urls": _file_urls(citizen, staff=staff),
         "max_bytes": settings.UPLOAD_MAX_BYTES,
+        "notes": selectors.casefile_notes(citizen=citizen) if staff else None,
     }
     return render(request, "casefile/file.html", context, status=status)
 

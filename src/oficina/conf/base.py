@@ -330,6 +330,9 @@ APPOINTMENT_REMINDER_HOURS = env_int("APPOINTMENT_REMINDER_HOURS", 24)
 # A technician with an appointment with a citizen sees that citizen's file until this long after it.
 APPOINTMENT_FILE_ACCESS_DAYS = env_int("APPOINTMENT_FILE_ACCESS_DAYS", 30)
 APPOINTMENT_SITE_URL = os.environ.get("APPOINTMENT_SITE_URL", os.environ.get("SITE_URL", "http://localhost:8000"))
+# Office opening hours for offices whose "horario de atención" is empty or unreadable (appointments/
+# opening_hours.py reads texts like "L-V 9:00-14:00; J 16:00-18:00"): office slots fall inside them.
+APPOINTMENT_DEFAULT_OPENING_HOURS = os.environ.get("APPOINTMENT_DEFAULT_OPENING_HOURS", "L-V 9:00-14:00")
 # --- End of appointments --------------------------------------------------------------------------
 
 # --- Demand ---

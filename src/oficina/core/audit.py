@@ -60,6 +60,7 @@ class AuditEvent(models.TextChoices):
     DOCUMENT_UPLOAD_REFUSED = "document_upload_refused"
     CASEFILE_INDEX_ISSUED = "casefile_index_issued"
     CITIZEN_FILE_ACCESSED = "citizen_file_accessed"
+    CASEFILE_NOTE_ADDED = "casefile_note_added"
     # Job-seeker demand
     DEMAND_REGISTERED = "demand_registered"
     DEMAND_RENEWED = "demand_renewed"

@@ -12,6 +12,7 @@ class EntryKind(models.TextChoices):
     DEMAND_REGISTRATION = "demand_registration", _("Inscripción como demandante de empleo")
     DEMAND_RENEWAL = "demand_renewal", _("Renovación de la demanda de empleo")
     DEMAND_CHANGE = "demand_change", _("Comunicación de cambio en la demanda de empleo")
+    APPOINTMENT = "appointment", _("Cita previa")
 
 
 class EntryOrigin(models.TextChoices):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from oficina.accounts.models import Role
 from oficina.appointments.models import Appointment
+from oficina.casefile.models import FileNote
 from oficina.core.calendar import MADRID
 
 from .conftest import (
@@ -141,7 +142,9 @@ def test_technician_agenda_outcome_and_booking_by_dni(client, world):
     response = client.post(f"/citas/agenda/{past.pk}/resultado/", {"outcome": "attended", "note": "Currículum"})
     assert response.status_code == 302
     past.refresh_from_db()
-    assert past.status == "attended" and past.note == "Currículum"
+    assert past.status == "attended"
+    assert FileNote.objects.get(citizen=citizen, source="appointment", source_id=past.pk).text == "Currículum"
+    assert "Currículum" in client.get(f"/expediente/ciudadanos/{citizen.pk}/").content.decode()
 
     response = client.get("/citas/agenda/dar-cita/", {"document_number": "12345678z"})
     assert response.status_code == 302 and f"ciudadano={citizen.pk}" in response["Location"]
