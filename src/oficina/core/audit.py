@@ -74,6 +74,8 @@ class AuditEvent(models.TextChoices):
     DEMAND_CORRECTED = "demand_corrected"
     DEMAND_EXPIRED = "demand_expired"
     DEMAND_RENEWAL_REMINDER_SENT = "demand_renewal_reminder_sent"
+    DEMAND_REGISTRATION_DRAFT_SAVED = "demand_registration_draft_saved"
+    DEMAND_REGISTRATION_DRAFT_DISCARDED = "demand_registration_draft_discarded"
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,25 @@ class DemandEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id} {self.kind} {self.at:%Y-%m-%d}"
+
+
+class RegistrationDraft(models.Model):
+    """A citizen's registration (alta) in progress, one per citizen, saved step by step so that it can be
+    resumed days later. `data`: per step key, the step's checked values as JSON (see registration.py);
+    `completed_steps`: the keys of the steps that passed their checks. Deleted when the demand is
+    registered. Written only by demand.registration."""
+
+    citizen = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                   related_name="registration_draft")
+    data = models.JSONField(default=dict, blank=True)
+    completed_steps = models.JSONField(default=list, blank=True)
+    current_step = models.CharField(_("paso en curso"), max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("inscripción en curso")
+        verbose_name_plural = _("inscripciones en curso")
+
+    def __str__(self) -> str:
+        return f"{self.citizen_id} {self.current_step}"

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+"""The guided registration (alta), under /demanda/ (names in the `demand` namespace)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from oficina.demand import registration_views as views
+
+urlpatterns = [
+    path("alta/", views.start, name="registration_start"),
+    path("alta/borrar/", views.discard, name="registration_discard"),
+    path("alta/revision/", views.review, name="registration_review"),
+    path("alta/enviada/", views.done, name="registration_done"),
+    path("alta/<slug:slug>/", views.step, name="registration_step"),
+]
