@@ -250,6 +250,8 @@ class _DemandDataForm(DescribedForm):
     education_level = forms.ChoiceField(label=_("Nivel de estudios"), choices=EducationLevel.choices)
     occupation_codes = OccupationCodesField(
         label=_("Ocupaciones (códigos CNO-11)"), max_length=60,
+        error_messages={"required": _("Escriba entre %(min)d y %(max)d códigos CNO-11, separados por comas.")
+                        % {"min": MIN_OCCUPATIONS, "max": MAX_OCCUPATIONS}},
         help_text=_("De %(min)d a %(max)d códigos de cuatro cifras separados por comas, por ejemplo: 5120, 5110.")
         % {"min": MIN_OCCUPATIONS, "max": MAX_OCCUPATIONS})
     address = forms.CharField(label=_("Domicilio"), max_length=200, required=False)

@@ -156,6 +156,9 @@ def correct(request: HttpRequest, citizen_id: int) -> HttpResponse:
         return render(request, "demand/staff/correct.html", context)
     if not form.is_valid():
         return render(request, "demand/staff/correct.html", context, status=400)
+    if not form.changes():
+        form.add_error(None, _("No ha cambiado ningún dato: cambie el que quiere corregir."))
+        return render(request, "demand/staff/correct.html", context, status=400)
     try:
         services.demand_correct(demand=demand, changes=form.changes(), reason=form.cleaned_data["reason"],
                                 technician=request.user)
