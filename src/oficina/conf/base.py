@@ -345,6 +345,36 @@ DEMAND_RENEWAL_WINDOW_AFTER = env_int("DEMAND_RENEWAL_WINDOW_AFTER", 5)
 DEMAND_RENEWAL_REMINDER_DAYS = env_int("DEMAND_RENEWAL_REMINDER_DAYS", 3)
 # --- End of demand ---
 
+# --- Live attention: media ---
+# ICE servers handed to the browsers of a live session (oficina.attention.ice). STUN and TURN URLs are
+# comma-separated (e.g. "stun:stun.example.org:3478", "turn:turn.example.org:3478?transport=udp,
+# turns:turn.example.org:5349"). With ATTENTION_TURN_SECRET (coturn's `static-auth-secret`) each page gets
+# time-limited TURN credentials in the coturn REST-API scheme, valid ATTENTION_TURN_TTL seconds; without
+# it TURN URLs are not offered (TURN always needs credentials). Empty STUN and TURN: host candidates only
+# (same machine or LAN, as in the browser tests).
+ATTENTION_STUN_URLS = env_list("ATTENTION_STUN_URLS", "")
+ATTENTION_TURN_URLS = env_list("ATTENTION_TURN_URLS", "")
+ATTENTION_TURN_SECRET = os.environ.get("ATTENTION_TURN_SECRET", "")
+ATTENTION_TURN_TTL = env_int("ATTENTION_TURN_TTL", 8 * 3600)
+# --- End of live attention: media ---
+
+# --- Live attention -----------------------------------------------------------------------------
+# Waiting room and console (oficina.attention, docs/live-attention.md). At most ATTENTION_MAX_CONCURRENT
+# sessions in progress at once (and never more than technicians online); the waiting room is open on
+# ATTENTION_OPENING_DAYS (0 Monday … 6 Sunday, business days only) from ATTENTION_OPENS to ATTENTION_CLOSES,
+# Europe/Madrid. A called citizen has ATTENTION_ANSWER_SECONDS to answer; a citizen whose page is gone
+# keeps the ticket for ATTENTION_GRACE_SECONDS. A video appointment's room opens ATTENTION_APPOINTMENT_
+# EARLY_MINUTES before its time.
+ATTENTION_MAX_CONCURRENT = env_int("ATTENTION_MAX_CONCURRENT", 10)
+ATTENTION_GRACE_SECONDS = env_int("ATTENTION_GRACE_SECONDS", 120)
+ATTENTION_ANSWER_SECONDS = env_int("ATTENTION_ANSWER_SECONDS", 60)
+ATTENTION_OPENING_DAYS = [int(day) for day in env_list("ATTENTION_OPENING_DAYS", "0,1,2,3,4")]
+ATTENTION_OPENS = os.environ.get("ATTENTION_OPENS", "08:00")
+ATTENTION_CLOSES = os.environ.get("ATTENTION_CLOSES", "20:00")
+ATTENTION_OPEN_ON_HOLIDAYS = env_bool("ATTENTION_OPEN_ON_HOLIDAYS", False)
+ATTENTION_APPOINTMENT_EARLY_MINUTES = env_int("ATTENTION_APPOINTMENT_EARLY_MINUTES", 10)
+# --- End of live attention ----------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
