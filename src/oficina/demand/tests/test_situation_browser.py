@@ -1,0 +1,142 @@
+"""Work-situation changes in a real Chromium against the live server: a citizen reports a new job (sees
+what will happen, confirms, gets the new state and the receipt), then its end (alta again, new DARDE),
+and finds both in the timeline; a technician of the office corrects a datum with a reason and renews in
+person. Every page loaded passes axe-core and the production CSP (see oficina.testing.browser)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from oficina.accounts.tests.conftest import STAFF_PASSWORD, make_citizen, make_office, make_staff, make_totp_device, totp_code
+from oficina.core.calendar import to_madrid
+from oficina.demand import services
+from oficina.demand.constants import DemandAction, DemandState
+from oficina.demand.models import Demand, DemandEvent
+from oficina.testing.browser import assert_accessible, visit
+
+from .conftest import profile
+from .test_browser import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
+    }
+    return root
+
+
+def test_citizen_reports_a_job_then_its_end_and_sees_both_in_the_timeline(page, mailbox):
+    citizen = make_citizen(office=make_office(postal_codes_served="47001"))
+    demand = services.demand_register(citizen=citizen, profile=profile())
+    today = to_madrid(timezone.now()).date()
+    sign_in(page, mailbox, citizen)
+
+    visit(page, "/demanda/")
+    page.get_by_role("link", name="He empezado a trabajar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("He empezado a trabajar")
+    assert_accessible(page)
+    # Forgetting the contract type: the error is next to the field, the date typed is kept.
+    page.get_by_label("Fecha de inicio del trabajo").fill(today.isoformat())
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_role("alert")).to_contain_text("Indique el tipo de contrato.")
+    expect(page.get_by_label("Fecha de inicio del trabajo")).to_have_value(today.isoformat())
+    assert_accessible(page)
+    page.get_by_label("Temporal").check()
+    page.get_by_label("Fecha prevista de fin del contrato").fill((today + timedelta(days=60)).isoformat())
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirme el inicio del trabajo")
+    expect(page.locator(".outcome")).to_contain_text("Su demanda pasará a Suspensión")
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirmar y enviar").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Su demanda está ahora en situación de Suspensión")
+    assert_accessible(page)
+    start = DemandEvent.objects.get(demand=demand, kind=DemandAction.WORK_START_SUSPENSION)
+    expect(page.get_by_text(start.registry_entry.number)).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Descargar el justificante de registro").click()
+    receipt = download_info.value
+    assert receipt.suggested_filename == f"justificante-{start.registry_entry.number}.pdf"
+    assert Path(receipt.path()).read_bytes().startswith(b"%PDF")
+
+    page.get_by_role("link", name="Volver a mi demanda").click()
+    expect(page.get_by_role("link", name="He empezado a trabajar")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("link", name="He terminado el trabajo").click()
+    assert_accessible(page)
+    page.get_by_label("Último día de trabajo").fill(today.isoformat())
+    page.get_by_role("button", name="Comunicar el fin del trabajo").click()
+    expect(page.get_by_role("status")).to_contain_text("Su demanda está ahora en situación de Alta")
+    demand.refresh_from_db()
+    assert demand.state == DemandState.ALTA
+    expect(page.get_by_role("status")).to_contain_text(demand.next_renewal_date.strftime("%d/%m/%Y"))
+    expect(page.get_by_role("link", name="Descargar el DARDE nuevo")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Ver el historial").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Historial de mi demanda")
+    items = page.locator(".timeline > li")
+    expect(items).to_have_count(3)
+    expect(items.nth(0)).to_contain_text("Alta de la demanda")
+    expect(items.nth(1)).to_contain_text("Inicio de trabajo (suspensión)")
+    expect(items.nth(1)).to_contain_text("Alta → Suspensión")
+    expect(items.nth(2)).to_contain_text("Fin de trabajo (reactivación)")
+    expect(items.nth(2)).to_contain_text("Suspensión → Alta")
+    expect(items.nth(2).get_by_role("link", name="Descargar el DARDE")).to_be_visible()
+
+
+def test_technician_corrects_with_a_reason_and_renews_in_person(desktop_page):
+    office = make_office(postal_codes_served="47001")
+    citizen = make_citizen(office=office)
+    technician = make_staff(office=office)
+    demand = services.demand_register(citizen=citizen, profile=profile())
+    Demand.objects.filter(pk=demand.pk).update(next_renewal_date=timezone.localdate())
+    device = make_totp_device(technician)
+    staff = desktop_page
+    visit(staff, "/personal/acceso/")
+    staff.get_by_label("Usuario").fill(technician.username)
+    staff.get_by_label("Contraseña").fill(STAFF_PASSWORD)
+    staff.get_by_role("button", name="Continuar").click()
+    assert_accessible(staff)
+    staff.get_by_label("Código de la aplicación").fill(totp_code(device))
+    staff.get_by_role("button", name="Acceder").click()
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Hola, Lucía")
+    assert_accessible(staff)
+
+    visit(staff, "/demanda/personal/")
+    staff.get_by_label("DNI o NIE del ciudadano/a").fill(citizen.document_number)
+    staff.get_by_role("button", name="Buscar").click()
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Demanda de María García López")
+    assert_accessible(staff)
+
+    staff.get_by_role("link", name="Corregir datos de la demanda (con motivo)").click()
+    assert_accessible(staff)
+    staff.get_by_label("Domicilio").fill("Calle Mayor 10, 2º B")
+    staff.get_by_role("button", name="Guardar la corrección").click()
+    expect(staff.get_by_role("alert")).to_contain_text("Indique el motivo de la corrección.")
+    expect(staff.get_by_label("Domicilio")).to_have_value("Calle Mayor 10, 2º B")
+    assert_accessible(staff)
+    staff.get_by_label("Motivo de la corrección").fill("El ciudadano aporta el domicilio completo")
+    staff.get_by_role("button", name="Guardar la corrección").click()
+    expect(staff.get_by_role("status")).to_contain_text("Corrección guardada")
+    expect(staff.locator(".timeline")).to_contain_text("El ciudadano aporta el domicilio completo")
+    assert_accessible(staff)
+
+    staff.get_by_role("button", name="Renovar la demanda").click()
+    expect(staff.get_by_role("status")).to_contain_text("Demanda renovada")
+    assert_accessible(staff)
+    demand.refresh_from_db()
+    assert demand.address == "Calle Mayor 10, 2º B" and demand.next_renewal_date > timezone.localdate()
+    expect(staff.locator(".timeline > li").last).to_contain_text("Personal técnico: Lucía Martín")
