@@ -287,6 +287,8 @@ def review(request: HttpRequest) -> HttpResponse:
 
 def _submission_refused(request: HttpRequest, draft: RegistrationDraft, error: DemandError) -> HttpResponse:
     """The service refused a value: show its message next to the field, on the step that asks for it."""
+    if error.code == "no_draft":  # sent twice (a double click): the first one registered the demand
+        return redirect("demand:registration_done")
     if error.code == "incomplete":
         messages.error(request, error.message)
         return redirect(step_url(first_incomplete(draft.completed_steps)))

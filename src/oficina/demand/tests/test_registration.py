@@ -415,3 +415,24 @@ def test_anonymous_go_to_sign_in_and_staff_are_refused(citizen, office):
 def test_done_page_without_demand_goes_back_to_the_start(client):
     response = client.get(f"{ALTA}enviada/")
     assert response.status_code == 302 and response["Location"] == ALTA
+
+
+def test_submit_service_refuses_a_missing_or_unfinished_draft(citizen):
+    from oficina.demand.exceptions import DemandError
+    from oficina.demand.registration import STEPS, registration_draft_save_step, registration_submit
+
+    with pytest.raises(DemandError) as missing:
+        registration_submit(citizen=citizen)
+    assert missing.value.code == "no_draft"
+    registration_draft_save_step(citizen=citizen, step=STEPS[0], values={"confirmed": True})
+    with pytest.raises(DemandError) as unfinished:
+        registration_submit(citizen=citizen)
+    assert unfinished.value.code == "incomplete" and "Su domicilio y su oficina" in unfinished.value.message
+    assert not Demand.objects.filter(citizen=citizen).exists()
+
+
+def test_submitting_an_unfinished_draft_sends_the_citizen_to_the_missing_step(client, citizen):
+    fill_until(client, "availability")
+    RegistrationDraft.objects.filter(citizen=citizen).update(completed_steps=["personal", "address"])
+    response = client.get(f"{ALTA}revision/")
+    assert response.status_code == 302 and response["Location"] == f"{ALTA}nacionalidad/"
