@@ -13,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -75,6 +76,8 @@ class Ticket(models.Model):
     # Lower goes first: appointment holders at their time, then arrival order (see selectors/docs).
     priority = models.SmallIntegerField(_("prioridad"), default=100)
     created_at = models.DateTimeField(_("llegada"))
+    # Place in the queue: arrival, moved behind the next citizen after a first unanswered call.
+    queued_at = models.DateTimeField(_("en la cola desde"), default=timezone.now)
     called_at = models.DateTimeField(_("llamado/a"), null=True, blank=True)
     missed_calls = models.PositiveSmallIntegerField(_("llamadas sin respuesta"), default=0)
     last_seen_at = models.DateTimeField(_("última conexión"))  # for the reconnection grace period
@@ -83,7 +86,7 @@ class Ticket(models.Model):
                                    related_name="+", verbose_name=_("técnico/a"))
 
     class Meta:
-        ordering = ["priority", "created_at", "id"]
+        ordering = ["priority", "queued_at", "id"]
         verbose_name = _("turno")
         verbose_name_plural = _("turnos")
         constraints = [
@@ -92,7 +95,7 @@ class Ticket(models.Model):
                                                                                        "in_session"]),
                                     name="ticket_one_active_per_citizen"),
         ]
-        indexes = [models.Index(fields=["service", "status", "priority", "created_at"])]
+        indexes = [models.Index(fields=["service", "status", "priority", "queued_at"], name="ticket_queue_order")]
 
     def __str__(self) -> str:
         return self.number

@@ -76,6 +76,23 @@ class AuditEvent(models.TextChoices):
     DEMAND_RENEWAL_REMINDER_SENT = "demand_renewal_reminder_sent"
     DEMAND_REGISTRATION_DRAFT_SAVED = "demand_registration_draft_saved"
     DEMAND_REGISTRATION_DRAFT_DISCARDED = "demand_registration_draft_discarded"
+    # Live attention (waiting room, console, sessions)
+    ATTENTION_PRESENCE_CHANGED = "attention_presence_changed"
+    ATTENTION_TICKET_TAKEN = "attention_ticket_taken"
+    ATTENTION_TICKET_REFUSED = "attention_ticket_refused"
+    ATTENTION_TICKET_LEFT = "attention_ticket_left"
+    ATTENTION_TICKET_CALLED = "attention_ticket_called"
+    ATTENTION_TICKET_RECALLED = "attention_ticket_recalled"
+    ATTENTION_TICKET_MISSED = "attention_ticket_missed"
+    ATTENTION_TICKET_REMOVED = "attention_ticket_removed"
+    ATTENTION_TICKET_ABANDONED = "attention_ticket_abandoned"
+    ATTENTION_SESSION_STARTED = "attention_session_started"
+    ATTENTION_SESSION_TRANSFERRED = "attention_session_transferred"
+    ATTENTION_SESSION_FINISHED = "attention_session_finished"
+    ATTENTION_SURVEY_SUBMITTED = "attention_survey_submitted"
+    ATTENTION_DOCUMENT_REQUESTED = "attention_document_requested"
+    ATTENTION_DOCUMENT_RECEIVED = "attention_document_received"
+    ATTENTION_DOCUMENT_SENT = "attention_document_sent"
 
 
 @dataclass(frozen=True)
