@@ -132,7 +132,7 @@ def _render(request: HttpRequest, session: AttentionSession, form: ChatMessageFo
     }
     panel_context = getattr(selectors, "session_panel_context", None)
     if panel_context is not None:
-        context.update(panel_context(session, request.user))
+        context = {**panel_context(session, request.user), **context}
     return render(request, "attention/session.html", context, status=status)
 
 
