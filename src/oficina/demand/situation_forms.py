@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from stdnum.es import dni, nie
 
+from oficina.core.calendar import to_madrid
 from oficina.core.exceptions import ApplicationError
 from oficina.core.forms import DescribedFieldsMixin
 from oficina.demand.constants import (
@@ -99,7 +100,7 @@ class WorkStartForm(DescribedForm):
             raise forms.ValidationError(
                 _("Puede comunicar un trabajo hasta %(days)d días antes de empezar: la fecha de inicio no puede "
                   "ser posterior al %(date)s.") % {"days": WORK_START_MAX_DAYS_AHEAD, "date": format_date(latest)})
-        registered = self.demand.registered_at.date()
+        registered = to_madrid(self.demand.registered_at).date()
         if start < registered:
             raise forms.ValidationError(
                 _("La fecha de inicio no puede ser anterior a su inscripción como demandante (%(date)s).")
@@ -292,7 +293,8 @@ class StaffCorrectionForm(_DemandDataForm):
 
     next_renewal_date = _date_field(_("Próxima renovación"), required=False,
                                     help_text=_("Solo para una demanda en alta."))
-    reason = forms.CharField(label=_("Motivo de la corrección"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+    reason = forms.CharField(label=_("Motivo de la corrección"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Queda en el historial de la demanda y en el registro de auditoría."),
                              error_messages={"required": _("Indique el motivo de la corrección.")})
 

@@ -108,7 +108,7 @@ def _work_start_effect(cleaned: dict[str, Any]) -> DemandAction:
 def work_start(request: HttpRequest) -> HttpResponse:
     """Two steps: the data, then what will happen (suspension or baja) with a confirm button."""
     demand = _own_demand(request)
-    title = DemandAction.WORK_START_BAJA.label
+    title = _("He empezado a trabajar")
     refusal = _refusal(demand, [DemandAction.WORK_START_SUSPENSION, DemandAction.WORK_START_BAJA])
     if refusal:
         return _refused(request, demand, title, refusal)

@@ -197,6 +197,8 @@ def register(request: HttpRequest, citizen_id: int) -> HttpResponse:
     form = StaffRegisterForm(_posted(request), initial=initial, offices=offices)
     context = {"citizen": citizen, "demand": demand, "form": form}
     if request.method == "GET":
+        citizen_file_access_record(actor=request.user, citizen=citizen, what="demand_registration_form",
+                                   target=demand or citizen)
         return render(request, "demand/staff/register.html", context)
     if not form.is_valid():
         return render(request, "demand/staff/register.html", context, status=400)

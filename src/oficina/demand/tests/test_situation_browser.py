@@ -12,7 +12,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from oficina.accounts.tests.conftest import STAFF_PASSWORD, make_citizen, make_office, make_staff, make_totp_device, totp_code
+from oficina.accounts.tests.conftest import (
+    STAFF_PASSWORD,
+    make_citizen,
+    make_office,
+    make_staff,
+    make_totp_device,
+    totp_code,
+)
 from oficina.core.calendar import to_madrid
 from oficina.demand import services
 from oficina.demand.constants import DemandAction, DemandState

@@ -80,6 +80,7 @@ def test_alta_demand_page_offers_the_alta_actions_only(citizen_client, demand):
                 "/demanda/baja/", "/demanda/historial/"]:
         assert f'href="{url}"' in html
     assert 'href="/demanda/trabajo/fin/"' not in html and 'href="/demanda/reactivacion/"' not in html
+    assert "Inscribirme de nuevo" not in html
 
 
 def test_demand_suspended_for_work_offers_the_end_of_the_job_not_a_resume(citizen_client, citizen, demand):
@@ -94,6 +95,7 @@ def test_demand_in_baja_offers_no_change(citizen_client, citizen, demand):
     services.demand_voluntary_baja(demand=demand, actor=citizen)
     html = citizen_client.get("/demanda/").content.decode()
     assert "situation-actions" not in html and 'href="/demanda/historial/"' in html
+    assert 'href="/demanda/alta/"' in html and "Inscribirme de nuevo" in html
 
 
 # --- Work start ----------------------------------------------------------------------------------
@@ -169,8 +171,8 @@ def test_bad_work_start_input_is_explained_next_to_the_field(citizen_client, dem
 
 def test_work_start_on_a_demand_in_baja_is_refused_with_the_reason(citizen_client, citizen, demand):
     services.demand_voluntary_baja(demand=demand, actor=citizen)
-    get = citizen_client.get("/demanda/trabajo/inicio/")
-    assert "Su demanda de empleo está de baja" in get.content.decode() and 'name="contract_type"' not in get.content.decode()
+    page = citizen_client.get("/demanda/trabajo/inicio/").content.decode()
+    assert "Su demanda de empleo está de baja" in page and 'name="contract_type"' not in page
     response = citizen_client.post("/demanda/trabajo/inicio/", {
         "start_date": iso(today()), "contract_type": "indefinite", "confirm": "1"})
     assert response.status_code == 400

@@ -202,6 +202,7 @@ def test_register_in_person_creates_the_demand_recorded_by_the_technician(tech_c
     page = tech_client.get(f"/demanda/personal/{citizen.pk}/")
     assert "No está inscrito/a" in page.content.decode()
     assert tech_client.get(f"/demanda/personal/{citizen.pk}/inscribir/").status_code == 200
+    assert accesses(citizen, "demand_registration_form").count() == 1
     bad = tech_client.post(f"/demanda/personal/{citizen.pk}/inscribir/", _register_data(office, occupation_codes=""))
     assert bad.status_code == 400 and "Escriba entre 1 y 6 códigos CNO-11" in bad.content.decode()
     assert 'value="Plaza Mayor 2"' in bad.content.decode()
