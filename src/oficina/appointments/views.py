@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -266,12 +267,19 @@ def reschedule_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def video_room(request: HttpRequest, token: str) -> HttpResponse:
-    """The video appointment's room: until live attention exists, its time and a placeholder."""
+    """The video appointment's room: from ATTENTION_APPOINTMENT_EARLY_MINUTES before it until its end, the
+    citizen goes to the live-attention waiting room (the technician to the console); otherwise its time."""
     if not request.user.is_authenticated:
         return citizen_required(video_room)(request, token)
     appointment = get_object_or_404(Appointment, video_room=token, mode=Appointment.Mode.VIDEO)
     if not can_view_appointment(request.user, appointment):
         raise Http404
+    now = timezone.now()
+    opens = appointment.starts_at - timedelta(minutes=settings.ATTENTION_APPOINTMENT_EARLY_MINUTES)
+    if appointment.status == Appointment.Status.BOOKED and opens <= now <= appointment.ends_at:
+        if appointment.citizen_id == request.user.pk:
+            return redirect(reverse("attention:enter") + f"?cita={appointment.pk}")
+        return redirect("attention:console")
     return render(request, "appointments/video_room.html", {"appointment": appointment})
 
 
