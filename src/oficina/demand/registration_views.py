@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oficina.accounts.permissions import citizen_required
+from oficina.core.exceptions import ApplicationError
 from oficina.demand.constants import (
     MAX_OCCUPATIONS,
     DemandCategory,
@@ -280,12 +281,12 @@ def review(request: HttpRequest) -> HttpResponse:
                       _context(REVIEW, draft, sections=_summary(request, draft)))
     try:
         registration_submit(citizen=request.user)
-    except DemandError as error:
+    except ApplicationError as error:  # DemandError, or TransitionRefused if a demand appeared meanwhile
         return _submission_refused(request, draft, error)
     return redirect("demand:registration_done")
 
 
-def _submission_refused(request: HttpRequest, draft: RegistrationDraft, error: DemandError) -> HttpResponse:
+def _submission_refused(request: HttpRequest, draft: RegistrationDraft, error: ApplicationError) -> HttpResponse:
     """The service refused a value: show its message next to the field, on the step that asks for it."""
     if error.code == "no_draft":  # sent twice (a double click): the first one registered the demand
         return redirect("demand:registration_done")
