@@ -147,3 +147,44 @@ def test_technician_corrects_with_a_reason_and_renews_in_person(desktop_page):
     demand.refresh_from_db()
     assert demand.address == "Calle Mayor 10, 2º B" and demand.next_renewal_date > timezone.localdate()
     expect(staff.locator(".timeline > li").last).to_contain_text("Personal técnico: Lucía Martín")
+
+
+def test_profile_search_without_javascript_and_every_situation_page_with_its_errors(page, mailbox):
+    """The CNO-11 search inside the profile form, then each other page empty-submitted: the error states
+    (radio groups, checkboxes, fieldset hints) pass axe as well as the plain pages."""
+    citizen = make_citizen(office=make_office(postal_codes_served="47001"))
+    demand = services.demand_register(citizen=citizen, profile=profile())
+    sign_in(page, mailbox, citizen)
+
+    visit(page, "/demanda/")
+    page.get_by_role("link", name="Actualizar mis datos").click()
+    assert_accessible(page)
+    page.get_by_label("Distancia máxima que puede desplazarse (km)").fill("45")
+    page.get_by_label("Buscar otra ocupación").fill("camarero")
+    page.get_by_role("button", name="Buscar").click()
+    expect(page.get_by_role("status")).to_contain_text("encontrada")
+    expect(page.get_by_label("Distancia máxima que puede desplazarse (km)")).to_have_value("45")
+    assert_accessible(page)
+    waiter = page.get_by_role("checkbox", name="Camareros asalariados (5120)")
+    expect(waiter).to_be_checked()
+    page.get_by_role("checkbox", name="Cocineros asalariados (5110)").uncheck()
+    waiter.uncheck()
+    page.get_by_role("button", name="Guardar cambios").click()
+    expect(page.get_by_role("alert")).to_contain_text("Elija entre 1 y 6 ocupaciones.")
+    assert_accessible(page)
+    page.get_by_role("checkbox", name="Camareros asalariados (5120)").check()
+    page.get_by_role("button", name="Guardar cambios").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Actualización del perfil")
+    assert_accessible(page)
+    demand.refresh_from_db()
+    assert list(demand.occupations.values_list("code", flat=True)) == ["5120"] and demand.travel_distance_km == 45
+
+    for url, button in [("/demanda/suspension/", "Pedir la suspensión"), ("/demanda/categoria/", None),
+                        ("/demanda/baja/", "Confirmar la baja")]:
+        visit(page, url)
+        if button:
+            page.get_by_role("button", name=button).click()
+            expect(page.get_by_role("alert")).to_be_visible()
+            assert_accessible(page)
+    visit(page, "/demanda/trabajo/fin/")  # refused in alta: the reason, in Spanish
+    expect(page.get_by_role("alert")).to_contain_text("con la demanda en situación de alta")
