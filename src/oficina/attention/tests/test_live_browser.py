@@ -1,0 +1,189 @@
+"""Issue 6's two-browser test: a citizen (phone) and a technician (desktop), Chromium's fake camera.
+
+The citizen enters the waiting room, the technician goes online and calls next, the citizen answers; on
+the session page the RTCPeerConnection reaches `connected` on both sides and each side's remote video
+decodes frames; chat messages cross both ways; the citizen's WebSocket is cut, messages are written on
+both sides meanwhile, and after the reconnect nothing is missing or doubled; the technician finishes and
+the citizen rates the session. Every page passes axe-core and the production CSP (oficina.testing.browser).
+
+The time from "Llamar al siguiente" to `connected` on both sides is written to
+`$VAR_DIR/bench/video_connect_ms.jsonl` (bench/live_session.py reports its median).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import Page, expect
+
+from oficina.accounts.tests.conftest import PASSWORD, STAFF_PASSWORD, make_citizen, make_totp_device, totp_code
+from oficina.appointments.tests.conftest import make_office, make_service, make_technician
+from oficina.attention.models import AttentionSession, ChatMessage, SatisfactionSurvey
+from oficina.testing.browser import DESKTOP, assert_accessible, visit
+
+pytestmark = pytest.mark.browser
+
+MEDIA = {"permissions": ["camera", "microphone"]}
+
+
+def _connected_at(page: Page) -> float:
+    page.wait_for_function("() => document.body.dataset.callState === 'connected'", timeout=20_000)
+    return float(page.evaluate("() => Number(document.body.dataset.callConnectedAt)"))
+
+
+def _remote_video_plays(page: Page) -> None:
+    """The remote <video> has a size and its decoded-frame count goes up."""
+    page.wait_for_function("""() => {
+        const video = document.getElementById('remote-video');
+        return video && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 3;
+    }""", timeout=15_000)
+    before = page.evaluate("() => document.getElementById('remote-video').getVideoPlaybackQuality().totalVideoFrames")
+    page.wait_for_function(
+        "(n) => document.getElementById('remote-video').getVideoPlaybackQuality().totalVideoFrames > n + 5",
+        arg=before, timeout=10_000)
+
+
+def _say(page: Page, text: str) -> None:
+    page.get_by_label("Mensaje").fill(text)
+    page.get_by_role("button", name="Enviar", exact=True).click()
+
+
+def _chat_bodies(page: Page) -> list[str]:
+    return page.locator("[data-chat-list] li[data-seq] .chat-body").all_inner_texts()
+
+
+def _sign_in_citizen(page: Page, citizen, mailbox) -> None:
+    visit(page, "/cuenta/acceso/")
+    page.get_by_label("DNI o NIE").fill(citizen.document_number)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Continuar").click()
+    assert_accessible(page)
+    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code(citizen.email))
+    page.get_by_role("button", name="Acceder").click()
+    assert_accessible(page)
+
+
+def _sign_in_technician(page: Page, technician) -> None:
+    device = make_totp_device(technician)
+    visit(page, "/personal/acceso/")
+    page.get_by_label("Usuario").fill(technician.username)
+    page.get_by_label("Contraseña").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Continuar").click()
+    assert_accessible(page)
+    page.get_by_label("Código de la aplicación").fill(totp_code(device))
+    page.get_by_role("button", name="Acceder").click()
+    assert_accessible(page)
+
+
+def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_with_a_rating(
+        open_page, mailbox, settings):
+    settings.ATTENTION_OPENING_DAYS = list(range(7))
+    settings.ATTENTION_OPENS, settings.ATTENTION_CLOSES = "00:00", "24:00"
+    settings.ATTENTION_OPEN_ON_HOLIDAYS = True
+    settings.ATTENTION_STUN_URLS, settings.ATTENTION_TURN_URLS = [], []
+    office = make_office()
+    make_service(slug="orientacion-directo", name="Orientación laboral en directo")
+    technician = make_technician(office=office, username="tecnica.directo")
+    citizen = make_citizen(office=office, first_name="Ana")
+
+    staff = open_page(**DESKTOP, **MEDIA)
+    phone = open_page(**MEDIA)
+
+    # The technician signs in and goes online.
+    _sign_in_technician(staff, technician)
+    visit(staff, "/atencion/puesto/")
+    staff.get_by_role("button", name="Conectarme", exact=True).click()
+    expect(staff.get_by_role("button", name="Llamar al siguiente")).to_be_visible()
+    assert_accessible(staff)
+
+    # The citizen enters the waiting room (video).
+    _sign_in_citizen(phone, citizen, mailbox)
+    visit(phone, "/atencion/")
+    phone.get_by_label("Servicio").select_option(label="Orientación laboral en directo")
+    phone.get_by_role("button", name="Entrar en la sala de espera").click()
+    phone.wait_for_url("**/atencion/sala/")
+    assert_accessible(phone)
+
+    # Call next → the citizen answers → both on the session page.
+    # The console reloads itself when the first ticket arrives: wait for the queue table, check that page.
+    expect(staff.get_by_role("table")).to_be_visible(timeout=10_000)
+    assert_accessible(staff)
+    called_at_ms = time.time() * 1000
+    staff.get_by_role("button", name="Llamar al siguiente").click()
+    answer = phone.get_by_role("button", name="Atender la llamada")
+    expect(answer).to_be_visible(timeout=10_000)
+    assert_accessible(staff)
+    answer.click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Atención en directo")
+    staff.wait_for_url("**/atencion/sesion/**", timeout=10_000)
+    session = AttentionSession.objects.get()
+    assert phone.url.endswith(f"/atencion/sesion/{session.token}/") and staff.url == phone.url
+
+    # The call connects on both sides and each sees the other's (fake) camera.
+    connected = max(_connected_at(phone), _connected_at(staff))
+    _remote_video_plays(phone)
+    _remote_video_plays(staff)
+    _record_connect_time(connected - called_at_ms)
+    assert_accessible(phone)
+    assert_accessible(staff)
+    expect(phone.locator("#call-status")).to_have_text("Videollamada conectada.")
+
+    # Chat both ways.
+    _say(phone, "Buenos días, quería renovar mi demanda.")
+    expect(staff.get_by_text("Buenos días, quería renovar mi demanda.")).to_be_visible()
+    _say(staff, "Claro, Ana. Ahora lo vemos.")
+    expect(phone.get_by_text("Claro, Ana. Ahora lo vemos.")).to_be_visible()
+
+    # The citizen's connection drops for 3 s; both write meanwhile; nothing is lost or doubled.
+    phone.evaluate("() => window.oficinaSession.dropConnection(3000)")
+    phone.wait_for_function("() => document.body.dataset.wsState === 'closed'")
+    expect(phone.locator("#session-status")).to_contain_text("Reconectando")
+    _say(staff, "¿Me sigue leyendo?")
+    _say(phone, "Se me ha cortado un momento.")
+    expect(phone.locator(".chat-message.is-pending")).to_have_count(1)
+    expect(staff.get_by_text("¿Me sigue leyendo?")).to_be_visible()
+    phone.wait_for_function("() => document.body.dataset.wsState === 'open'", timeout=15_000)
+    expect(phone.get_by_text("¿Me sigue leyendo?")).to_be_visible()
+    expect(staff.get_by_text("Se me ha cortado un momento.")).to_be_visible()
+    expect(phone.locator(".chat-message.is-pending")).to_have_count(0)
+    expected = ["Buenos días, quería renovar mi demanda.", "Claro, Ana. Ahora lo vemos.", "¿Me sigue leyendo?",
+                "Se me ha cortado un momento."]
+    assert list(ChatMessage.objects.filter(session=session).order_by("seq").values_list("body", flat=True)) == expected
+    assert list(ChatMessage.objects.filter(session=session).values_list("seq", flat=True)) == [1, 2, 3, 4]
+    for page in (phone, staff):
+        expect(page.locator("[data-chat-list] li[data-seq]")).to_have_count(4)
+        assert _chat_bodies(page) == expected
+    assert phone.evaluate("() => document.body.dataset.chatLastSeq") == "4"
+    # The video call did not depend on the WebSocket.
+    assert phone.evaluate("() => document.body.dataset.callState") == "connected"
+
+    # The technician finishes; the citizen is sent to the survey and rates the session.
+    staff.get_by_label("Resultado").select_option(label="Resuelto")
+    staff.get_by_label("Notas").fill("Renovación explicada.")
+    staff.get_by_role("button", name="Finalizar la atención").click()
+    phone.wait_for_url(f"**/atencion/sesion/{session.token}/valorar/", timeout=10_000)
+    staff.wait_for_url("**/atencion/puesto/")
+    assert_accessible(staff)
+    assert_accessible(phone)
+    phone.get_by_label("¿Cómo valora la atención recibida?").select_option("5")
+    phone.get_by_label("Comentario").fill("Muy clara.")
+    phone.get_by_role("button", name="Enviar valoración").click()
+    assert_accessible(phone)
+    survey = SatisfactionSurvey.objects.get(session=session)
+    assert (survey.rating, survey.comment) == (5, "Muy clara.")
+    session.refresh_from_db()
+    assert session.ended_at is not None and session.outcome == "resolved"
+
+
+def _record_connect_time(milliseconds: float) -> None:
+    """Appended for bench/live_session.py (one line per run)."""
+    var_dir = Path(os.environ.get("VAR_DIR") or django_settings.VAR_DIR)
+    target = var_dir / "bench" / "video_connect_ms.jsonl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"call_next_to_connected_ms": round(milliseconds, 1), "at": time.time()}) + "\n")
