@@ -376,3 +376,21 @@ def test_pages_are_for_signed_in_citizens(client, demand):
     assert response.status_code == 302 and response["Location"].startswith("/cuenta/acceso/")
     client.force_login(make_staff(username="otra"))
     assert client.get("/demanda/historial/").status_code in {302, 403}
+
+
+def test_timeline_queries_do_not_grow_with_the_history(citizen_client, citizen, demand):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert citizen_client.get("/demanda/historial/").status_code == 200
+        return len(queries)
+
+    suspended_by_work(demand, citizen)
+    count()  # the first request of a session loads more (caches)
+    few = count()
+    services.demand_report_work_end(demand=demand, end_date=today(), actor=citizen)
+    services.demand_suspend(demand=fresh(demand), cause="training", actor=citizen)
+    services.demand_resume(demand=fresh(demand), actor=citizen)
+    assert count() == few

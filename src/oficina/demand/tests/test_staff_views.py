@@ -246,3 +246,19 @@ def test_technician_acting_on_another_office_demand_is_refused_by_the_service(ci
         services.demand_correct(demand=demand, changes={"address": "X"}, reason="r", technician=stranger)
     with pytest.raises(DemandError):
         services.demand_renew(demand=demand, actor=stranger, today=demand.next_renewal_date + timedelta(days=0))
+
+
+def test_staff_page_queries_do_not_grow_with_the_history(tech_client, citizen, demand):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert tech_client.get(f"/demanda/personal/{citizen.pk}/").status_code == 200
+        return len(queries)
+
+    count()  # the first request of a session loads more (caches)
+    few = count()
+    services.demand_suspend(demand=demand, cause="training", actor=citizen)
+    services.demand_resume(demand=fresh(demand), actor=citizen)
+    assert count() == few
