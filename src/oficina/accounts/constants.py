@@ -45,7 +45,6 @@ class PendingStage(models.TextChoices):
 
 # What a citizen will be able to do; later issues turn each card into a link.
 CITIZEN_SERVICES: tuple[tuple[str, str], ...] = (
-    (_("Darme de alta como demandante de empleo"), _("Inscríbase para buscar empleo con el Ecyl.")),
     (_("Sala de espera virtual"), _("Espere su turno y hable con el personal por vídeo.")),
     (_("Mensajes"), _("Escriba a su oficina y lea sus respuestas.")),
     (_("Notificaciones"), _("Lea las notificaciones oficiales que le enviamos.")),

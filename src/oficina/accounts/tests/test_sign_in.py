@@ -66,9 +66,10 @@ def test_citizen_home_shows_masked_document_office_and_upcoming_services(client,
     assert "Hola, María" in html
     assert "*****678Z" in html and "12345678Z" not in html
     assert office.name in html
-    assert html.count('class="card"') == 9
-    assert html.count('<span class="soon">Próximamente</span>') == 6
-    for title in ["Darme de alta como demandante de empleo", "Renovar la demanda (DARDE)", "Cita previa",
+    assert html.count('class="card"') == 8
+    assert html.count('<span class="soon">Próximamente</span>') == 5
+    assert "Inscribirme como demandante de empleo" in html
+    for title in ["Renovar la demanda (DARDE)", "Cita previa",
                   "Sala de espera virtual", "Mis documentos", "Mensajes", "Notificaciones", "Firmar documentos",
                   "Mis datos"]:
         assert title in html

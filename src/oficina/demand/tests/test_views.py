@@ -66,11 +66,11 @@ def test_page_shows_the_demand_window_and_darde_link(citizen_client, demand):
     assert "Renovar ahora" not in html
 
 
-def test_without_demand_the_page_says_registration_is_coming(citizen_client):
+def test_without_demand_the_page_offers_registration(citizen_client):
     response = citizen_client.get("/demanda/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Todavía no está inscrito/a" in html and "Próximamente" in html
+    assert "Todavía no está inscrito/a" in html and "Inscribirme como demandante de empleo" in html
     assert "Renovar ahora" not in html and 'action="/demanda/renovar/"' not in html
     assert citizen_client.get("/demanda/darde.pdf").status_code == 404
     assert citizen_client.post("/demanda/renovar/").status_code == 404
