@@ -13,6 +13,7 @@ from oficina.casefile.constants import SEALED_KIND_INDEX
 from oficina.casefile.models import Document, DocumentVersion, FileNote
 from oficina.casefile.permissions import can_view_citizen_file
 from oficina.registry import selectors as registry_selectors
+from oficina.registry.constants import SealedDocumentKind
 from oficina.registry.models import RegistryEntry, SealedDocument
 
 
@@ -86,6 +87,22 @@ def casefile_index_current(*, citizen: User) -> SealedDocument | None:
     if last is not None and last >= index.issued_at:
         return None
     return index
+
+
+def casefile_issued_documents(*, citizen: User) -> QuerySet[SealedDocument]:
+    """Sealed documents the office issued to the citizen (DARDE, file index...), newest first.
+
+    Receipts are left out: each is listed with its registry entry.
+    """
+    return (SealedDocument.objects.filter(owner=citizen).exclude(kind=SealedDocumentKind.RECEIPT)
+            .order_by("-issued_at", "-id"))
+
+
+def issued_document_get_for_user(*, user: Any, csv: str) -> SealedDocument:
+    document = SealedDocument.objects.select_related("owner__office").filter(csv=csv).first()
+    if document is None or document.owner is None or not can_view_citizen_file(user, document.owner):
+        raise Http404
+    return document
 
 
 def casefile_notes(*, citizen: User) -> QuerySet[FileNote]:

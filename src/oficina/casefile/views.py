@@ -56,6 +56,7 @@ def _render_file(request: HttpRequest, citizen: User, *, staff: bool, form: Docu
         "staff_view": staff,
         "documents": selectors.casefile_documents(citizen=citizen),
         "entries": selectors.casefile_registry_entries(citizen=citizen),
+        "issued": selectors.casefile_issued_documents(citizen=citizen),
         "form": form or DocumentUploadForm(),
         "urls": _file_urls(citizen, staff=staff),
         "max_bytes": settings.UPLOAD_MAX_BYTES,
@@ -211,6 +212,16 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404
     services.citizen_file_access_record(actor=request.user, citizen=entry.submitter, what="receipt", target=entry)
     return _sealed_download(request, entry.receipt, filename=f"justificante-{entry.number}.pdf")
+
+
+@complete_session_required
+@require_GET
+def issued_document(request: HttpRequest, csv: str) -> HttpResponse:
+    """A sealed document the office issued to the citizen (DARDE, index...), by its CSV."""
+    document = selectors.issued_document_get_for_user(user=request.user, csv=csv)
+    services.citizen_file_access_record(actor=request.user, citizen=document.owner, what="issued_document",
+                                        target=document)
+    return _sealed_download(request, document, filename=f"{document.kind}-{document.csv}.pdf")
 
 
 # --- Staff --------------------------------------------------------------------------------------

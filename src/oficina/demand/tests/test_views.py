@@ -142,3 +142,22 @@ def test_home_card_links_to_the_demand_with_the_next_date(citizen_client, demand
     html = citizen_client.get("/cuenta/").content.decode()
     assert '<a href="/demanda/">Renovar la demanda (DARDE)</a>' in html
     assert f"Su próxima renovación: {demand.next_renewal_date.strftime('%d/%m/%Y')}." in html
+
+
+def test_every_darde_is_in_the_citizens_file_and_only_theirs(client, mailbox, citizen, demand):
+    """Issue 4: the DARDE is found in the personal file (issued documents), by its CSV, by its owner only."""
+    sign_in_citizen(client, mailbox, citizen)
+    html = client.get("/expediente/").content.decode()
+    assert "Documentos emitidos por la oficina" in html
+    url = f"/expediente/emitidos/{demand.latest_darde.csv}/"
+    assert url in html and demand.latest_darde.display_csv in html
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == demand.latest_darde.file.open("rb").read()
+
+    other = make_citizen(document_number="87654321X", email="pedro@example.org", first_name="Pedro")
+    stranger = CommittingClient()
+    sign_in_citizen(stranger, mailbox, other)
+    assert stranger.get(url).status_code == 404
+    assert url not in stranger.get("/expediente/").content.decode()
+    assert stranger.get("/expediente/emitidos/NOEXISTE/").status_code == 404
