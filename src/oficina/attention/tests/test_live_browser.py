@@ -128,7 +128,8 @@ def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_
     connected = max(_connected_at(phone), _connected_at(staff))
     _remote_video_plays(phone)
     _remote_video_plays(staff)
-    _record_connect_time(connected - called_at_ms)
+    _record_connect_time(connected - called_at_ms, {name: _steps(page, called_at_ms)
+                                                    for name, page in (("citizen", phone), ("technician", staff))})
     assert_accessible(phone)
     assert_accessible(staff)
     expect(phone.locator("#call-status")).to_have_text("Videollamada conectada.")
@@ -180,10 +181,18 @@ def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_
     assert session.ended_at is not None and session.outcome == "resolved"
 
 
-def _record_connect_time(milliseconds: float) -> None:
+def _steps(page: Page, since_ms: float) -> dict[str, int]:
+    """Milliseconds from `since_ms` to each step of the session page (navigation, socket, peer, media,
+    offer/answer, connected), from call.js's timings."""
+    steps = page.evaluate("() => ({page: performance.timeOrigin, ...window.oficinaSession.timings})")
+    return {name: round(value - since_ms) for name, value in steps.items()}
+
+
+def _record_connect_time(milliseconds: float, steps: dict) -> None:
     """Appended for bench/live_session.py (one line per run)."""
     var_dir = Path(os.environ.get("VAR_DIR") or django_settings.VAR_DIR)
     target = var_dir / "bench" / "video_connect_ms.jsonl"
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("a", encoding="utf-8") as out:
-        out.write(json.dumps({"call_next_to_connected_ms": round(milliseconds, 1), "at": time.time()}) + "\n")
+        out.write(json.dumps({"call_next_to_connected_ms": round(milliseconds, 1), "steps": steps,
+                              "at": time.time()}) + "\n")

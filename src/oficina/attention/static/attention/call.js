@@ -9,6 +9,12 @@
 // chat|ended|unsupported" data-call-connected-at="<Date.now()>" data-media-error="NotAllowedError|...">.
 
 const CONNECT_TIMEOUT_MS = 20000;
+
+// When each step first happened (Date.now()), for support and the connect-time benchmark.
+export const timings = {};
+export function mark(name) {
+  if (!(name in timings)) timings[name] = Date.now();
+}
 const DISCONNECTED_GRACE_MS = 3000;
 const MAX_RESTARTS = 3;
 
@@ -95,6 +101,8 @@ export class Call {
     this.localStream = stream;
     this.localVideo.srcObject = stream;
     this.updateToggles();
+    mark("media");
+    this.attachTracks(); // the call may already be negotiated: the tracks start flowing, no new offer
     return stream;
   }
 
@@ -142,15 +150,16 @@ export class Call {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
     this.pendingCandidates = [];
+    this.transceivers = {};
+    this.remoteVideo.srcObject = null;
     pc.addEventListener("icecandidate", (event) => {
       if (event.candidate && event.candidate.candidate) this.send({ kind: "ice", candidate: event.candidate.toJSON() });
     });
     pc.addEventListener("track", (event) => {
-      const stream = event.streams[0] || new MediaStream([event.track]);
-      if (this.remoteVideo.srcObject !== stream) {
-        this.remoteVideo.srcObject = stream;
-        this.playRemote();
-      }
+      // One stream for the remote audio and video, whatever order their tracks come in.
+      const current = this.remoteVideo.srcObject ? this.remoteVideo.srcObject.getTracks() : [];
+      this.remoteVideo.srcObject = new MediaStream([...current.filter((t) => t.kind !== event.track.kind), event.track]);
+      this.playRemote();
     });
     pc.addEventListener("connectionstatechange", () => this.onConnectionState(pc));
     pc.addEventListener("iceconnectionstatechange", () => this.onIceState(pc));
@@ -178,8 +187,14 @@ export class Call {
     window.clearTimeout(this.graceTimer);
   }
 
-  addLocalTracks(pc) {
-    if (this.localStream) for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+  // The call is negotiated without waiting for the camera: each kind has a send-and-receive transceiver
+  // from the start, and the local track is put on it whenever it is ready (replaceTrack needs no offer).
+  attachTracks() {
+    if (!this.pc || !this.transceivers) return;
+    for (const [kind, transceiver] of Object.entries(this.transceivers)) {
+      const track = this.track(kind);
+      if (transceiver.sender.track !== track) transceiver.sender.replaceTrack(track).catch(() => {});
+    }
   }
 
   armTimeout() {
@@ -204,6 +219,7 @@ export class Call {
       window.clearTimeout(this.graceTimer);
       this.restarts = 0;
       if (!document.body.dataset.callConnectedAt) document.body.dataset.callConnectedAt = String(Date.now());
+      mark("connected");
       this.setState("connected");
       this.say(this.mode === "audio" ? this.texts.call_audio_connected : this.texts.call_connected);
     } else if (pc.connectionState === "failed") {
@@ -243,12 +259,11 @@ export class Call {
   // Technician: offer a new call (fresh) or an ICE restart on the current one.
   async offer({ restart = false } = {}) {
     if (this.role !== "technician" || !this.peerPresent || this.mode === "chat" || !this.media) return;
-    await this.media;
     if (!restart || !this.pc) {
       const pc = this.createPc();
-      this.addLocalTracks(pc);
-      if (!this.track("audio")) pc.addTransceiver("audio", { direction: "recvonly" });
-      if (this.mode === "video" && !this.track("video")) pc.addTransceiver("video", { direction: "recvonly" });
+      this.transceivers.audio = pc.addTransceiver("audio", { direction: "sendrecv" });
+      if (this.sessionMode === "video") this.transceivers.video = pc.addTransceiver("video", { direction: "sendrecv" });
+      this.attachTracks();
     }
     const pc = this.pc;
     if (this.state !== "reconnecting") {
@@ -260,6 +275,7 @@ export class Call {
       if (pc !== this.pc) return;
       await pc.setLocalDescription(offer);
       this.send({ kind: "offer", sdp: pc.localDescription.sdp });
+      mark("offer");
       this.armTimeout();
     } catch (error) {
       if (pc === this.pc) this.fail();
@@ -274,18 +290,24 @@ export class Call {
       return;
     }
     if (this.state === "failed" || this.state === "chat") this.revive(); // the other side tried again
-    await this.media;
     let fresh = !this.pc;
     for (let attempt = 0; attempt < 2; attempt += 1) {
       if (fresh) this.createPc();
       const pc = this.pc;
       try {
         await pc.setRemoteDescription({ type: "offer", sdp });
-        if (fresh) this.addLocalTracks(pc);
+        if (fresh) {
+          for (const transceiver of pc.getTransceivers()) {
+            transceiver.direction = "sendrecv";
+            this.transceivers[transceiver.receiver.track.kind] = transceiver;
+          }
+          this.attachTracks();
+        }
         await this.flushCandidates();
         const answer = await pc.createAnswer();
         await pc.setLocalDescription(answer);
         this.send({ kind: "answer", sdp: pc.localDescription.sdp });
+        mark("answer");
         if (this.state !== "connected") {
           this.setState(this.state === "reconnecting" ? "reconnecting" : "connecting");
           this.say(this.texts.call_connecting);
@@ -331,6 +353,7 @@ export class Call {
 
   onPeer(present, instance) {
     this.peerPresent = present;
+    if (present) mark("peer");
     if (!present || this.state === "unsupported") return;
     const newPage = instance !== this.peerInstance;
     this.peerInstance = instance;
@@ -407,9 +430,7 @@ export class Call {
       this.mode = "audio";
       const video = this.track("video");
       if (video) {
-        if (this.pc) {
-          for (const sender of this.pc.getSenders()) if (sender.track === video) await sender.replaceTrack(null);
-        }
+        if (this.pc && this.transceivers.video) await this.transceivers.video.sender.replaceTrack(null);
         video.stop();
         this.localStream.removeTrack(video);
       }

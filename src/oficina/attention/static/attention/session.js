@@ -9,7 +9,7 @@
 //
 // For tests and support, the state is on <body>: data-ws-state (connecting|open|closed),
 // data-chat-last-seq, data-peer (present|absent), and call.js's data-call-state.
-import { Call } from "./call.js";
+import { Call, mark, timings } from "./call.js";
 
 const root = document.getElementById("live-session");
 if (root && !root.hasAttribute("data-ended")) start(root);
@@ -214,6 +214,7 @@ function start(root) {
     socket = new WebSocket(`${scheme}://${window.location.host}${root.dataset.wsPath}?i=${instance}`);
     body.dataset.wsState = "connecting";
     socket.addEventListener("open", () => {
+      mark("socket");
       attempts = 0;
       everOpened = true;
       body.dataset.wsState = "open";
@@ -258,6 +259,7 @@ function start(root) {
     get lastSeq() { return lastSeq; },
     get pending() { return pending.size; },
     call,
+    timings,
   };
 
   say(texts.connecting);
