@@ -39,7 +39,7 @@ from oficina.demand.situation_forms import (
     WorkStartForm,
     add_service_error,
 )
-from oficina.demand.state_machine import TransitionRefused, transition, work_start_outcome
+from oficina.demand.state_machine import SHORT_CONTRACT_MAX_DAYS, TransitionRefused, transition, work_start_outcome
 from oficina.demand.timeline import timeline_rows
 from oficina.registry.selectors import sealed_document_open
 
@@ -114,21 +114,20 @@ def work_start(request: HttpRequest) -> HttpResponse:
         return _refused(request, demand, title, refusal)
     assert demand is not None
     template = "demand/situation/work_start.html"
+    form = WorkStartForm(_posted(request), demand=demand, today=_today())
+    context = {"demand": demand, "form": form, "short_days": SHORT_CONTRACT_MAX_DAYS}
     if request.method == "GET":
-        form = WorkStartForm(demand=demand, today=_today())
-        return render(request, template, {"demand": demand, "form": form})
-    form = WorkStartForm(request.POST, demand=demand, today=_today())
+        return render(request, template, context)
     if not form.is_valid():
-        return render(request, template, {"demand": demand, "form": form}, status=400)
+        return render(request, template, context, status=400)
     try:
         effect = _work_start_effect(form.cleaned_data)
     except TransitionRefused as error:
         add_service_error(form, error)
-        return render(request, template, {"demand": demand, "form": form}, status=400)
+        return render(request, template, context, status=400)
     if request.POST.get("confirm") != "1" or "edit" in request.POST:
-        step = "form" if "edit" in request.POST else "confirm"
         return render(request, template, {
-            "demand": demand, "form": form, "step": step, "effect": effect,
+            **context, "step": "form" if "edit" in request.POST else "confirm",
             "suspends": effect == DemandAction.WORK_START_SUSPENSION,
             "contract_label": ContractType(form.cleaned_data["contract_type"]).label,
             "new_state": transition(demand.state, effect).label,
@@ -136,7 +135,7 @@ def work_start(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     return _act(request, form, lambda: services.demand_report_work_start(
         demand=demand, start_date=data["start_date"], contract_type=data["contract_type"],
-        end_date=data.get("end_date"), actor=request.user), template=template, context={"demand": demand})
+        end_date=data.get("end_date"), actor=request.user), template=template, context=context)
 
 
 # --- Work end, suspension, reactivation ---------------------------------------------------------------

@@ -101,6 +101,13 @@ def test_demand_in_baja_offers_no_change(citizen_client, citizen, demand):
 # --- Work start ----------------------------------------------------------------------------------
 
 
+def test_work_start_page_explains_the_rule_with_the_state_machine_limit(citizen_client, demand):
+    from oficina.demand.state_machine import SHORT_CONTRACT_MAX_DAYS
+
+    html = citizen_client.get("/demanda/trabajo/inicio/").content.decode()
+    assert f"contrato temporal de hasta {SHORT_CONTRACT_MAX_DAYS} días" in html and 'name="contract_type"' in html
+
+
 def test_short_temporary_job_shows_the_suspension_then_suspends_with_a_receipt(citizen_client, demand):
     data = {"start_date": iso(today()), "contract_type": "temporary", "end_date": iso(today() + timedelta(days=90))}
     response = citizen_client.post("/demanda/trabajo/inicio/", data)
