@@ -82,28 +82,22 @@ def _clean_body(body: Any) -> str:
     return body
 
 
-class _AlreadyStored(Exception):
-    def __init__(self, message: ChatMessage) -> None:
-        self.message = message
-
-
-@transaction.atomic
 def _store(*, session: AttentionSession, sender: Any, body: str, client_id: str | None, kind: str) -> ChatMessage:
+    """Inside a transaction: the message already stored under this client id, or a new one numbered next."""
     # The session row's lock orders the writers of one session; SQLite takes its write lock when the
     # transaction starts (transaction_mode IMMEDIATE), PostgreSQL at this SELECT ... FOR UPDATE.
     locked = AttentionSession.objects.select_for_update().only("id", "last_seq", "ended_at").get(pk=session.pk)
     if locked.ended_at is not None:
         raise ChatRefused(_("La atención ha terminado: ya no se pueden enviar mensajes."), "session_ended")
     if client_id is not None:
-        existing = (ChatMessage.objects.select_related("sender")
-                    .filter(session_id=session.pk, sender=sender, client_id=client_id).first())
+        existing = ChatMessage.objects.filter(session_id=session.pk, sender=sender, client_id=client_id).first()
         if existing is not None:
-            raise _AlreadyStored(existing)
+            existing.sender = sender
+            return existing
     locked.last_seq += 1
     AttentionSession.objects.filter(pk=session.pk).update(last_seq=locked.last_seq)
-    message = ChatMessage(session_id=session.pk, seq=locked.last_seq, sender=sender, kind=kind, body=body,
-                          client_id=client_id, created_at=timezone.now())
-    message.save()
+    message = ChatMessage.objects.create(session_id=session.pk, seq=locked.last_seq, sender=sender, kind=kind,
+                                         body=body, client_id=client_id, created_at=timezone.now())
     session.last_seq = locked.last_seq
     return message
 
@@ -122,10 +116,7 @@ def chat_message_post(*, session: AttentionSession, sender: Any, body: Any, clie
         raise ChatRefused(_("Tipo de mensaje desconocido."), "bad_kind")
     cleaned = _clean_body(body)
     with transaction.atomic():
-        try:
-            message = _store(session=session, sender=sender, body=cleaned, client_id=client_id, kind=kind)
-        except _AlreadyStored as already:
-            message = already.message
+        message = _store(session=session, sender=sender, body=cleaned, client_id=client_id, kind=kind)
         send_event_on_commit(session_group(session.pk), chat_message_payload(message, session))
     return message
 
