@@ -196,3 +196,67 @@ def _record_connect_time(milliseconds: float, steps: dict) -> None:
     with target.open("a", encoding="utf-8") as out:
         out.write(json.dumps({"call_next_to_connected_ms": round(milliseconds, 1), "steps": steps,
                               "at": time.time()}) + "\n")
+
+
+_DENY_CAMERA = """
+navigator.mediaDevices.getUserMedia = () =>
+  Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+"""
+
+
+def _open_signed_in(open_page, user, base_url: str, **options) -> Page:
+    """A page of `user`, signed in by a session cookie (the sign-in pages are tested elsewhere)."""
+    from .session_fixtures import session_cookie
+
+    page = open_page(**options)
+    key = session_cookie(user).split("=", 1)[1]
+    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": key, "url": base_url}])
+    return page
+
+
+def test_a_denied_camera_is_explained_the_call_still_shows_the_other_side_and_chat_only_can_be_undone(
+        open_page, live_server_url):
+    """The citizen's browser refuses the camera: a Spanish message says what to do, the citizen still
+    sees and hears the technician; camera toggle and ICE restart; "Solo chat" on one side stops the call on
+    both, "Reintentar la llamada" brings it back."""
+    from .session_fixtures import make_live_session
+
+    session = make_live_session()
+    citizen = _open_signed_in(open_page, session.citizen, live_server_url, **MEDIA)
+    citizen.add_init_script(_DENY_CAMERA)
+    staff = _open_signed_in(open_page, session.technician, live_server_url, **DESKTOP, **MEDIA)
+    visit(citizen, f"/atencion/sesion/{session.token}/")
+    visit(staff, f"/atencion/sesion/{session.token}/")
+
+    expect(citizen.get_by_role("alert")).to_contain_text("El navegador no permite usar la cámara ni el micrófono")
+    assert citizen.evaluate("() => document.body.dataset.mediaError") == "NotAllowedError"
+    _connected_at(citizen)
+    _connected_at(staff)
+    _remote_video_plays(citizen)  # receive-only: the citizen sees the technician
+    expect(citizen.locator("[data-call-action=camera]")).to_be_disabled()
+
+    # The technician turns the camera off; the citizen is told.
+    staff.get_by_role("button", name="Apagar la cámara").click()
+    expect(staff.get_by_role("button", name="Encender la cámara")).to_have_attribute("aria-pressed", "true")
+    expect(citizen.locator("#call-status")).to_have_text("La otra persona ha apagado la cámara.")
+    staff.get_by_role("button", name="Encender la cámara").click()
+    expect(citizen.locator("#call-status")).to_have_text("La otra persona ha encendido la cámara.")
+
+    # An ICE restart asked by the citizen (as after a network change) reconnects the same call.
+    citizen.evaluate("() => window.oficinaSession.call.restartIce()")
+    staff.wait_for_function("() => document.body.dataset.callState === 'connected'", timeout=15_000)
+    citizen.wait_for_function("() => document.body.dataset.callState === 'connected'", timeout=15_000)
+    _remote_video_plays(citizen)
+
+    # "Solo chat" on the technician's side ends the call on both sides; "Reintentar la llamada" restores it.
+    staff.get_by_role("button", name="Solo chat").click()
+    expect(citizen.locator("#call-status")).to_have_text(
+        "La otra persona ha dejado la llamada. La atención sigue por el chat.")
+    assert citizen.evaluate("() => document.body.dataset.callState") == "chat"
+    expect(citizen.get_by_role("button", name="Reintentar la llamada")).to_be_visible()
+    staff.get_by_role("button", name="Reintentar la llamada").click()
+    _connected_at(staff)
+    _connected_at(citizen)
+    _remote_video_plays(citizen)
+    assert_accessible(citizen)
+    assert_accessible(staff)

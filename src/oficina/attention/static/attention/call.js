@@ -28,6 +28,7 @@ export class Call {
     this.texts = texts;
     this.send = send;
     this.status = section.querySelector("#call-status") || document.getElementById("session-status");
+    this.problem = section.querySelector("#call-problem"); // camera or microphone trouble: stays until solved
     this.localVideo = section.querySelector("#local-video");
     this.remoteVideo = section.querySelector("#remote-video");
     this.controls = section.querySelector("[data-call-controls]");
@@ -38,6 +39,7 @@ export class Call {
     }
     this.pc = null;
     this.localStream = null;
+    this.wants = { audio: true, video: true };
     this.media = null; // a promise: local media asked for (granted or not)
     this.peerPresent = false;
     this.peerInstance = null;
@@ -86,6 +88,7 @@ export class Call {
   async getMedia() {
     const video = this.mode === "video" ? { width: { ideal: 640 }, height: { ideal: 480 } } : false;
     let stream = null;
+    delete document.body.dataset.mediaError;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
     } catch (error) {
@@ -100,6 +103,11 @@ export class Call {
     }
     this.localStream = stream;
     this.localVideo.srcObject = stream;
+    if (stream) {
+      for (const track of stream.getTracks()) track.enabled = this.wants[track.kind];
+      this.problem.hidden = true;
+      delete document.body.dataset.mediaError;
+    }
     this.updateToggles();
     mark("media");
     this.attachTracks(); // the call may already be negotiated: the tracks start flowing, no new offer
@@ -108,9 +116,11 @@ export class Call {
 
   mediaFailed(error) {
     document.body.dataset.mediaError = error.name || "Error";
-    if (error.name === "NotAllowedError" || error.name === "SecurityError") this.say(this.texts.camera_denied, true);
-    else if (error.name === "NotReadableError" || error.name === "AbortError") this.say(this.texts.device_busy, true);
-    else this.say(this.texts.no_device, true);
+    let text = this.texts.no_device;
+    if (error.name === "NotAllowedError" || error.name === "SecurityError") text = this.texts.camera_denied;
+    else if (error.name === "NotReadableError" || error.name === "AbortError") text = this.texts.device_busy;
+    this.problem.textContent = text;
+    this.problem.hidden = false;
   }
 
   stopMedia() {
@@ -137,10 +147,9 @@ export class Call {
     }
   }
 
+  // What the person chose with the toggles (camera and microphone start on), whatever the devices.
   sendMediaState() {
-    const audio = this.track("audio");
-    const video = this.track("video");
-    this.send({ kind: "media", audio: Boolean(audio && audio.enabled), video: Boolean(video && video.enabled), mode: this.mode });
+    this.send({ kind: "media", audio: this.wants.audio, video: this.wants.video && this.mode === "video", mode: this.mode });
   }
 
   // --- The peer connection -----------------------------------------------------------------------
@@ -220,6 +229,7 @@ export class Call {
       this.restarts = 0;
       if (!document.body.dataset.callConnectedAt) document.body.dataset.callConnectedAt = String(Date.now());
       mark("connected");
+      this.sendMediaState(); // the other side's baseline: later changes are announced
       this.setState("connected");
       this.say(this.mode === "audio" ? this.texts.call_audio_connected : this.texts.call_connected);
     } else if (pc.connectionState === "failed") {
@@ -266,7 +276,7 @@ export class Call {
       this.attachTracks();
     }
     const pc = this.pc;
-    if (this.state !== "reconnecting") {
+    if (this.state !== "reconnecting" && this.state !== "connected") {
       this.setState("connecting");
       this.say(this.texts.call_connecting);
     }
@@ -308,6 +318,11 @@ export class Call {
         await pc.setLocalDescription(answer);
         this.send({ kind: "answer", sdp: pc.localDescription.sdp });
         mark("answer");
+        if (pc.connectionState === "connected") {
+          // An ICE restart of a call that still worked: no state change will come.
+          this.onConnectionState(pc);
+          return;
+        }
         if (this.state !== "connected") {
           this.setState(this.state === "reconnecting" ? "reconnecting" : "connecting");
           this.say(this.texts.call_connecting);
@@ -326,6 +341,7 @@ export class Call {
     try {
       await this.pc.setRemoteDescription({ type: "answer", sdp });
       await this.flushCandidates();
+      if (this.pc.connectionState === "connected") this.onConnectionState(this.pc);
     } catch (error) {
       this.offer(); // the answer does not fit this connection any more: a fresh offer
     }
@@ -423,7 +439,9 @@ export class Call {
     if (name === "camera" || name === "microphone") {
       const track = this.track(name === "camera" ? "video" : "audio");
       if (!track) return;
-      track.enabled = !track.enabled;
+      const kind = name === "camera" ? "video" : "audio";
+      this.wants[kind] = !this.wants[kind];
+      track.enabled = this.wants[kind];
       this.updateToggles();
       this.sendMediaState();
     } else if (name === "audio") {
