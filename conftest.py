@@ -6,5 +6,6 @@ pytest_plugins = [
     "oficina.testing.browser",
     "oficina.testing.smtp",
     "oficina.testing.seal",
+    "oficina.testing.storage",
     "pytester",  # tests/browser/test_infra.py runs the browser plugin in an inner pytest session
 ]

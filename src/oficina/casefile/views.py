@@ -9,13 +9,10 @@ csrf_protect inside.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
-from django.core.handlers.asgi import ASGIRequest
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +34,7 @@ from oficina.casefile.forms import DocumentUploadForm, NewVersionForm
 from oficina.casefile.inspection import too_large
 from oficina.casefile.models import Document
 from oficina.casefile.upload_handlers import CasefileUploadHandler
+from oficina.core.downloads import attachment_response
 
 
 def _file_urls(citizen: User, *, staff: bool) -> dict[str, str]:
@@ -174,21 +172,8 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- Citizen and staff: downloads -----------------------------------------------------------------
 
 
-async def _chunks(handle: Any, size: int = 64 * 1024) -> AsyncIterator[bytes]:
-    while chunk := await sync_to_async(handle.read, thread_sensitive=False)(size):
-        yield chunk
-
-
 def _attachment(request: HttpRequest, file: Any, *, filename: str, content_type: str) -> FileResponse:
-    """The stored file as a download. Under ASGI it is streamed with an async iterator: given a plain
-    file, Django's ASGI handler would read it whole into memory first."""
-    handle = file.open("rb")
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    if isinstance(request, ASGIRequest):
-        response.streaming_content = _chunks(handle)  # headers (length, disposition) are already set
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(request, file, filename=filename, content_type=content_type)
 
 
 def _sealed_download(request: HttpRequest, sealed: Any, *, filename: str) -> FileResponse:

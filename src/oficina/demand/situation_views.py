@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from oficina.accounts.permissions import citizen_required
 from oficina.core.calendar import to_madrid
+from oficina.core.downloads import attachment_response
 from oficina.core.exceptions import ApplicationError
 from oficina.demand import services
 from oficina.demand.constants import ContractType, DemandAction, DemandState, SuspensionCause
@@ -41,7 +42,6 @@ from oficina.demand.situation_forms import (
 )
 from oficina.demand.state_machine import SHORT_CONTRACT_MAX_DAYS, TransitionRefused, transition, work_start_outcome
 from oficina.demand.timeline import timeline_rows
-from oficina.registry.selectors import sealed_document_open
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -162,26 +162,39 @@ def _suspension_refusal(demand: Demand | None, action: DemandAction) -> str:
     return ""
 
 
+def _simple_change(request: HttpRequest, *, action: DemandAction, template: str,
+                   make_form: Callable[[Demand], forms.Form], call: Callable[[Demand, dict[str, Any]], Demand],
+                   refusal: Callable[[Demand | None], str] | None = None,
+                   extra: Callable[[Demand], dict[str, Any]] | None = None,
+                   default_field: str | None = None) -> HttpResponse:
+    """A one-form change: offered only when allowed, the form on GET, the service on a valid POST."""
+    demand = _own_demand(request)
+    reason = refusal(demand) if refusal else _refusal(demand, [action])
+    if reason:
+        return _refused(request, demand, action.label, reason)
+    assert demand is not None
+    form = make_form(demand)
+    context = {"demand": demand, "form": form, **(extra(demand) if extra else {})}
+    if request.method == "GET":
+        return render(request, template, context)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    return _act(request, form, lambda: call(demand, form.cleaned_data), template=template, context=context,
+                default_field=default_field)
+
+
 @citizen_required
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "POST"])
 def work_end(request: HttpRequest) -> HttpResponse:
-    demand = _own_demand(request)
-    refusal = _suspension_refusal(demand, DemandAction.WORK_END)
-    if refusal:
-        return _refused(request, demand, DemandAction.WORK_END.label, refusal)
-    assert demand is not None
-    template = "demand/situation/work_end.html"
-    options = {"earliest": _work_start_date(demand), "today": _today()}
-    form = WorkEndForm(_posted(request), **options)
-    context = {"demand": demand, "form": form, "earliest": options["earliest"]}
-    if request.method == "GET":
-        return render(request, template, context)
-    if not form.is_valid():
-        return render(request, template, context, status=400)
-    return _act(request, form, lambda: services.demand_report_work_end(
-        demand=demand, end_date=form.cleaned_data["end_date"], actor=request.user), template=template, context=context)
+    return _simple_change(
+        request, action=DemandAction.WORK_END, template="demand/situation/work_end.html",
+        refusal=lambda demand: _suspension_refusal(demand, DemandAction.WORK_END),
+        make_form=lambda demand: WorkEndForm(_posted(request), earliest=_work_start_date(demand), today=_today()),
+        extra=lambda demand: {"earliest": _work_start_date(demand)},
+        call=lambda demand, data: services.demand_report_work_end(demand=demand, end_date=data["end_date"],
+                                                                  actor=request.user))
 
 
 @citizen_required
@@ -189,20 +202,10 @@ def work_end(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def suspend(request: HttpRequest) -> HttpResponse:
-    demand = _own_demand(request)
-    refusal = _refusal(demand, [DemandAction.SUSPEND])
-    if refusal:
-        return _refused(request, demand, DemandAction.SUSPEND.label, refusal)
-    assert demand is not None
-    template = "demand/situation/suspend.html"
-    form = SuspendForm(_posted(request))
-    context = {"demand": demand, "form": form}
-    if request.method == "GET":
-        return render(request, template, context)
-    if not form.is_valid():
-        return render(request, template, context, status=400)
-    return _act(request, form, lambda: services.demand_suspend(
-        demand=demand, cause=form.cleaned_data["cause"], actor=request.user), template=template, context=context)
+    return _simple_change(
+        request, action=DemandAction.SUSPEND, template="demand/situation/suspend.html",
+        make_form=lambda demand: SuspendForm(_posted(request)),
+        call=lambda demand, data: services.demand_suspend(demand=demand, cause=data["cause"], actor=request.user))
 
 
 @citizen_required
@@ -210,19 +213,13 @@ def suspend(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def resume(request: HttpRequest) -> HttpResponse:
-    demand = _own_demand(request)
-    refusal = _suspension_refusal(demand, DemandAction.RESUME)
-    if refusal:
-        return _refused(request, demand, DemandAction.RESUME.label, refusal)
-    assert demand is not None
-    template = "demand/situation/resume.html"
-    form = forms.Form(_posted(request))
-    context = {"demand": demand, "form": form,
-               "cause": SuspensionCause(demand.suspension_cause).label if demand.suspension_cause else ""}
-    if request.method == "GET":
-        return render(request, template, context)
-    return _act(request, form, lambda: services.demand_resume(demand=demand, actor=request.user),
-                template=template, context=context)
+    return _simple_change(
+        request, action=DemandAction.RESUME, template="demand/situation/resume.html",
+        refusal=lambda demand: _suspension_refusal(demand, DemandAction.RESUME),
+        make_form=lambda demand: forms.Form(_posted(request)),
+        extra=lambda demand: {"cause": SuspensionCause(demand.suspension_cause).label
+                              if demand.suspension_cause else ""},
+        call=lambda demand, data: services.demand_resume(demand=demand, actor=request.user))
 
 
 # --- Voluntary baja, category ------------------------------------------------------------------------
@@ -233,20 +230,11 @@ def resume(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def voluntary_baja(request: HttpRequest) -> HttpResponse:
-    demand = _own_demand(request)
-    refusal = _refusal(demand, [DemandAction.VOLUNTARY_BAJA])
-    if refusal:
-        return _refused(request, demand, DemandAction.VOLUNTARY_BAJA.label, refusal)
-    assert demand is not None
-    template = "demand/situation/voluntary_baja.html"
-    form = VoluntaryBajaForm(_posted(request))
-    context = {"demand": demand, "form": form}
-    if request.method == "GET":
-        return render(request, template, context)
-    if not form.is_valid():
-        return render(request, template, context, status=400)
-    return _act(request, form, lambda: services.demand_voluntary_baja(
-        demand=demand, reason=form.cleaned_data["reason"], actor=request.user), template=template, context=context)
+    return _simple_change(
+        request, action=DemandAction.VOLUNTARY_BAJA, template="demand/situation/voluntary_baja.html",
+        make_form=lambda demand: VoluntaryBajaForm(_posted(request)),
+        call=lambda demand, data: services.demand_voluntary_baja(demand=demand, reason=data["reason"],
+                                                                 actor=request.user))
 
 
 @citizen_required
@@ -254,21 +242,12 @@ def voluntary_baja(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def change_category(request: HttpRequest) -> HttpResponse:
-    demand = _own_demand(request)
-    refusal = _refusal(demand, [DemandAction.CHANGE_CATEGORY])
-    if refusal:
-        return _refused(request, demand, DemandAction.CHANGE_CATEGORY.label, refusal)
-    assert demand is not None
-    template = "demand/situation/category.html"
-    form = CategoryForm(_posted(request), current=demand.category)
-    context = {"demand": demand, "form": form}
-    if request.method == "GET":
-        return render(request, template, context)
-    if not form.is_valid():
-        return render(request, template, context, status=400)
-    return _act(request, form, lambda: services.demand_change_category(
-        demand=demand, category=form.cleaned_data["category"], actor=request.user),
-        template=template, context=context, default_field="category")
+    return _simple_change(
+        request, action=DemandAction.CHANGE_CATEGORY, template="demand/situation/category.html",
+        make_form=lambda demand: CategoryForm(_posted(request), current=demand.category),
+        call=lambda demand, data: services.demand_change_category(demand=demand, category=data["category"],
+                                                                  actor=request.user),
+        default_field="category")
 
 
 # --- Profile -------------------------------------------------------------------------------------
@@ -347,12 +326,8 @@ def event_darde(request: HttpRequest, event_id: int) -> HttpResponse:
     demand, event = _own_event(request, event_id)
     if event.darde is None:
         raise Http404
-    return sealed_pdf(event.darde, filename=f"DARDE-{demand.number}-{event.at:%Y%m%d}.pdf")
+    return sealed_pdf(request, event.darde, filename=f"DARDE-{demand.number}-{event.at:%Y%m%d}.pdf")
 
 
-def sealed_pdf(document: Any, *, filename: str) -> FileResponse:
-    response = FileResponse(sealed_document_open(document), as_attachment=True, filename=filename,
-                            content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+def sealed_pdf(request: HttpRequest, document: Any, *, filename: str) -> FileResponse:
+    return attachment_response(request, document.file, filename=filename)

@@ -241,7 +241,7 @@ def event_receipt(request: HttpRequest, citizen_id: int, event_id: int) -> HttpR
     if event.registry_entry is None or event.registry_entry.receipt is None:
         raise Http404
     citizen_file_access_record(actor=request.user, citizen=citizen, what="receipt", target=event.registry_entry)
-    return sealed_pdf(event.registry_entry.receipt, filename=f"justificante-{event.registry_entry.number}.pdf")
+    return sealed_pdf(request, event.registry_entry.receipt, filename=f"justificante-{event.registry_entry.number}.pdf")
 
 
 @staff_required
@@ -251,4 +251,4 @@ def event_darde(request: HttpRequest, citizen_id: int, event_id: int) -> HttpRes
     if event.darde is None:
         raise Http404
     citizen_file_access_record(actor=request.user, citizen=citizen, what="darde", target=event.darde)
-    return sealed_pdf(event.darde, filename=f"DARDE-{demand.number}-{event.at:%Y%m%d}.pdf")
+    return sealed_pdf(request, event.darde, filename=f"DARDE-{demand.number}-{event.at:%Y%m%d}.pdf")

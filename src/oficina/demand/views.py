@@ -6,14 +6,10 @@ someone else's demand or DARDE.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.contrib import messages
-from django.core.handlers.asgi import ASGIRequest
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from oficina.accounts.permissions import citizen_required
 from oficina.core.calendar import to_madrid
+from oficina.core.downloads import attachment_response
 from oficina.core.exceptions import ApplicationError
 from oficina.demand.models import Demand
 from oficina.demand.renewal import can_renew, format_date, renewal_window
@@ -66,22 +63,10 @@ def renew(request: HttpRequest) -> HttpResponse:
     return redirect("demand:demand")
 
 
-async def _chunks(handle: Any, size: int = 64 * 1024) -> AsyncIterator[bytes]:
-    while chunk := await sync_to_async(handle.read, thread_sensitive=False)(size):
-        yield chunk
-
-
 @citizen_required
 @require_GET
 def darde(request: HttpRequest) -> HttpResponse:
     current = demand_for_citizen(request.user)
     if current is None or current.latest_darde is None:
         raise Http404
-    handle = current.latest_darde.file.open("rb")
-    response = FileResponse(handle, as_attachment=True, filename=f"DARDE-{current.number}.pdf",
-                            content_type="application/pdf")
-    if isinstance(request, ASGIRequest):  # as casefile.views._attachment: stream, not read whole
-        response.streaming_content = _chunks(handle)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(request, current.latest_darde.file, filename=f"DARDE-{current.number}.pdf")

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from oficina.core import ratelimit
+from oficina.core.downloads import attachment_response
 from oficina.core.pdf.seal import validate_pdf
 from oficina.registry import selectors
 from oficina.registry.forms import UNKNOWN_CSV, CsvLookupForm, PdfCheckForm
@@ -71,7 +72,7 @@ def verify_download(request: HttpRequest, csv: str) -> HttpResponse:
     document = selectors.sealed_document_get_by_csv(csv)
     if document is None:
         raise Http404
-    return _pdf_response(document, f"{document.kind}-{document.csv}.pdf")
+    return _pdf_response(request, document, f"{document.kind}-{document.csv}.pdf")
 
 
 @never_cache
@@ -82,13 +83,8 @@ def receipt_download(request: HttpRequest, number: str) -> FileResponse:
     entry = selectors.registry_entry_get_for_user(user=request.user, number=number)
     if entry.receipt is None:
         raise Http404
-    return _pdf_response(entry.receipt, f"justificante-{entry.number}.pdf")
+    return _pdf_response(request, entry.receipt, f"justificante-{entry.number}.pdf")
 
 
-def _pdf_response(document, filename: str) -> FileResponse:
-    response = FileResponse(
-        selectors.sealed_document_open(document), as_attachment=True, filename=filename,
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def _pdf_response(request: HttpRequest, document, filename: str) -> FileResponse:
+    return attachment_response(request, document.file, filename=filename)

@@ -48,6 +48,11 @@ def technician(db, office):
 
 
 @pytest.fixture(autouse=True)
+def _own_media_root(media_root):
+    """Demand changes store sealed PDFs (DARDE, receipts): each test in its own folder."""
+
+
+@pytest.fixture(autouse=True)
 def cno11_catalogue(request):
     """The CNO-11 catalogue comes from a data migration; a transactional test before this one (live
     server, threads) empties every table when it ends, so put the catalogue back when it is missing."""

@@ -20,17 +20,6 @@ from .conftest import profile
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
-
 
 def sign_in(page, mailbox, citizen) -> None:
     visit(page, "/cuenta/acceso/")

@@ -3,7 +3,6 @@ submission (demand, registry entry, sealed DARDE), and who may do what."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -24,17 +23,6 @@ pytestmark = pytest.mark.django_db
 
 ALTA = "/demanda/alta/"
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
 
 
 @pytest.fixture

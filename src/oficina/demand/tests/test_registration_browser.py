@@ -19,17 +19,6 @@ from oficina.testing.browser import assert_accessible, visit
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
-
 
 def fits_the_screen(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")

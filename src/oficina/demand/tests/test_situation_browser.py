@@ -32,17 +32,6 @@ from .test_browser import sign_in
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
-
 
 def test_citizen_reports_a_job_then_its_end_and_sees_both_in_the_timeline(page, mailbox):
     citizen = make_citizen(office=make_office(postal_codes_served="47001"))

@@ -5,7 +5,6 @@ refused transitions with the Spanish reason, and nobody else's demand."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -21,17 +20,6 @@ from .conftest import make_citizen, profile
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
 
 
 @pytest.fixture

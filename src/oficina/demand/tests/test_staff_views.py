@@ -5,7 +5,6 @@ mandatory reason (history and audit), renewal and registration for a citizen att
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -24,17 +23,6 @@ from .conftest import make_citizen, make_office, make_staff, profile
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
 
 
 def staff_client(user, *, steps_ahead: int = 0) -> CommittingClient:
