@@ -144,7 +144,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Real time ----------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+# "pubsub": channels_redis's RedisPubSubChannelLayer (one Redis publish per group message, fanned out in
+# each process; no group state left in Redis); "core" (default): RedisChannelLayer. See bench/waiting_room.py.
+CHANNEL_LAYER_KIND = os.environ.get("CHANNEL_LAYER_KIND", "core")
+if REDIS_URL and CHANNEL_LAYER_KIND == "pubsub":
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                  "CONFIG": {"hosts": [REDIS_URL]}}}
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
