@@ -133,6 +133,7 @@ def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_
     assert_accessible(phone)
     assert_accessible(staff)
     expect(phone.locator("#call-status")).to_have_text("Videollamada conectada.")
+    assert phone.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # fits a phone
 
     # Chat both ways.
     _say(phone, "Buenos días, quería renovar mi demanda.")
@@ -258,5 +259,37 @@ def test_a_denied_camera_is_explained_the_call_still_shows_the_other_side_and_ch
     _connected_at(staff)
     _connected_at(citizen)
     _remote_video_plays(citizen)
+    assert_accessible(citizen)
+    assert_accessible(staff)
+
+
+_NO_ROUTE = """
+window.oficinaCallTimeoutMs = 3000;
+const NativePeerConnection = window.RTCPeerConnection;
+// Relay only, and no TURN server: no candidate pair can ever work, as behind a strict firewall.
+window.RTCPeerConnection = function (config) {
+  return new NativePeerConnection({ ...config, iceTransportPolicy: "relay" });
+};
+window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
+"""
+
+
+def test_a_call_that_cannot_connect_falls_back_to_the_chat(open_page, live_server_url):
+    from .session_fixtures import make_live_session
+
+    session = make_live_session()
+    citizen = _open_signed_in(open_page, session.citizen, live_server_url, **MEDIA)
+    staff = _open_signed_in(open_page, session.technician, live_server_url, **DESKTOP, **MEDIA)
+    for page in (citizen, staff):
+        page.add_init_script(_NO_ROUTE)
+        visit(page, f"/atencion/sesion/{session.token}/")
+    for page in (citizen, staff):
+        page.wait_for_function("() => document.body.dataset.callState === 'failed'", timeout=15_000)
+        expect(page.locator("#call-status")).to_have_text(
+            "No se ha podido conectar la llamada. Puede seguir por el chat o pulsar «Reintentar la llamada».")
+        expect(page.get_by_role("button", name="Reintentar la llamada")).to_be_visible()
+        expect(page.get_by_role("button", name="Solo chat")).to_be_hidden()
+    _say(citizen, "No le veo, sigo por aquí.")
+    expect(staff.get_by_text("No le veo, sigo por aquí.")).to_be_visible()
     assert_accessible(citizen)
     assert_accessible(staff)

@@ -45,6 +45,7 @@ export class Call {
     this.peerInstance = null;
     this.pendingCandidates = [];
     this.timeout = null;
+    this.connectTimeoutMs = window.oficinaCallTimeoutMs || CONNECT_TIMEOUT_MS; // tests shorten it
     this.graceTimer = null;
     this.restarts = 0;
     this.setState("idle");
@@ -210,7 +211,7 @@ export class Call {
     window.clearTimeout(this.timeout);
     this.timeout = window.setTimeout(() => {
       if (this.state !== "connected") this.fail();
-    }, CONNECT_TIMEOUT_MS);
+    }, this.connectTimeoutMs);
   }
 
   fail() {
@@ -406,11 +407,15 @@ export class Call {
         }
         break;
       case "hangup":
-        if (this.mode !== "chat" && this.state !== "failed") {
-          this.closePc();
-          this.stopMedia();
-          this.setState("chat");
+        if (this.mode === "chat" || this.state === "failed" || this.state === "chat") break;
+        this.closePc();
+        this.stopMedia();
+        if (this.state === "connected") {
+          this.setState("chat"); // the other person chose the chat
           this.say(this.texts.peer_chat_only);
+        } else {
+          this.setState("failed"); // the other side gave up connecting
+          this.say(this.texts.call_failed, true);
         }
         break;
       case "media":
