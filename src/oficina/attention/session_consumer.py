@@ -16,10 +16,9 @@ at once with code 4403, so the browser knows not to retry. Both join the group `
 from __future__ import annotations
 
 import json
-import logging
 import re
-from urllib.parse import parse_qs
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -32,8 +31,6 @@ from oficina.attention import chat, selectors
 from oficina.attention.permissions import verify_otp_from_session
 from oficina.attention.signalling import MAX_SIGNAL_BYTES, RateLimiter, SignalRefused, signal_clean
 from oficina.core.exceptions import ApplicationError
-
-logger = logging.getLogger(__name__)
 
 INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 # On PostgreSQL, chat writes and history reads run in the thread pool (thread_sensitive=False), not in the
