@@ -15,6 +15,7 @@ at once with code 4403, so the browser knows not to retry. Both join the group `
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -80,10 +81,14 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         instance = (query.get("i") or [""])[0]
         self.instance = instance if INSTANCE.match(instance) else ""
+        # Which socket: a reconnect may arrive before the server notices the old socket is gone, so the
+        # other side counts connections rather than trusting the last present/absent it heard.
+        self.connection_id = hashlib.sha256(self.channel_name.encode()).hexdigest()[:12]
         self.group = chat.session_group(self.session.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_send(self.group, {
             "type": "session.peer", "role": self.role, "present": True, "instance": self.instance,
+            "connection": self.connection_id,
             "reply_to": self.channel_name,
         })
 
@@ -102,7 +107,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.group:
             await self.channel_layer.group_send(self.group, {"type": "session.peer", "role": self.role,
-                                                             "present": False, "instance": self.instance})
+                                                             "present": False, "instance": self.instance,
+                                                             "connection": self.connection_id})
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     # --- From the browser -----------------------------------------------------------------------
@@ -194,12 +200,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if event.get("role") == self.role:
             return
         await self.send_json({"type": "session.peer", "role": event["role"], "present": event["present"],
-                              "instance": event.get("instance", "")})
+                              "instance": event.get("instance", ""), "connection": event.get("connection", "")})
         reply_to = event.get("reply_to")
         if reply_to and event.get("present"):
             # The newcomer learns that this side is already here (no reply_to: no echo back).
             await self.channel_layer.send(reply_to, {"type": "session.peer", "role": self.role, "present": True,
-                                                     "instance": self.instance})
+                                                     "instance": self.instance, "connection": self.connection_id})
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.send_json(self._ended_message(event))

@@ -31,10 +31,14 @@ async def _both(session, citizen_cookie, technician_cookie):
     citizen = communicator(session.token, citizen_cookie, instance="c1")
     assert (await citizen.connect())[0]
     # Each learns the other is there: the citizen from the technician's reply, the technician from the group.
-    assert await receive_until(citizen, "session.peer") == {
-        "type": "session.peer", "role": "technician", "present": True, "instance": "t1"}
-    assert await receive_until(technician, "session.peer") == {
-        "type": "session.peer", "role": "citizen", "present": True, "instance": "c1"}
+    heard_by_citizen = await receive_until(citizen, "session.peer")
+    heard_by_technician = await receive_until(technician, "session.peer")
+    assert heard_by_citizen == {"type": "session.peer", "role": "technician", "present": True, "instance": "t1",
+                                "connection": heard_by_citizen["connection"]}
+    assert heard_by_technician == {"type": "session.peer", "role": "citizen", "present": True, "instance": "c1",
+                                   "connection": heard_by_technician["connection"]}
+    assert len(heard_by_citizen["connection"]) == 12 and heard_by_citizen["connection"] != heard_by_technician[
+        "connection"]
     return citizen, technician
 
 
@@ -61,8 +65,28 @@ async def test_chat_is_stored_numbered_and_delivered_to_both_sides():
         ChatMessage.objects.filter(session=session).values_list("seq", "body")))()
     assert stored == [(1, "Hola, ¿me ve?"), (2, "Sí, perfectamente")]
     await citizen.disconnect()
-    assert await receive_until(technician, "session.peer") == {
-        "type": "session.peer", "role": "citizen", "present": False, "instance": "c1"}
+    left = await receive_until(technician, "session.peer")
+    assert (left["present"], left["instance"]) == (False, "c1")
+    await technician.disconnect()
+
+
+async def test_a_late_goodbye_of_an_old_socket_names_that_socket():
+    """A reconnect can arrive before the server notices that the old socket died: the "absent" that
+    follows names the old connection, so the other side still counts the new one as present."""
+    session, citizen_cookie, technician_cookie = await _session_with_cookies()
+    technician = communicator(session.token, technician_cookie, instance="t1")
+    assert (await technician.connect())[0]
+    old = communicator(session.token, citizen_cookie, instance="c1")
+    assert (await old.connect())[0]
+    first = await receive_until(technician, "session.peer")
+    new = communicator(session.token, citizen_cookie, instance="c1")
+    assert (await new.connect())[0]
+    second = await receive_until(technician, "session.peer")
+    await old.disconnect()
+    gone = await receive_until(technician, "session.peer")
+    assert first["present"] and second["present"] and not gone["present"]
+    assert gone["connection"] == first["connection"] != second["connection"]
+    await new.disconnect()
     await technician.disconnect()
 
 

@@ -42,6 +42,7 @@ function start(root) {
   let everOpened = false;
   let holdUntil = 0; // test hook: keep the connection down until then
   let finished = false;
+  const peerConnections = new Set(); // the other participant's open sockets
 
   function say(text, isError = false) {
     status.textContent = text;
@@ -176,11 +177,21 @@ function start(root) {
       case "signal":
         if (call) call.onSignal(message.data);
         break;
-      case "session.peer":
-        body.dataset.peer = message.present ? "present" : "absent";
-        say(message.present ? texts.peer_joined : texts.peer_left);
-        if (call) call.onPeer(message.present, message.instance || "");
+      case "session.peer": {
+        // Counted by connection: a reconnect may be announced before the old socket's goodbye.
+        const before = peerConnections.size;
+        if (message.present) peerConnections.add(message.connection);
+        else peerConnections.delete(message.connection);
+        body.dataset.peer = peerConnections.size ? "present" : "absent";
+        if (message.present) {
+          if (!before) say(texts.peer_joined);
+          if (call) call.onPeer(true, message.instance || "");
+        } else if (!peerConnections.size) {
+          say(texts.peer_left);
+          if (call) call.onPeer(false, message.instance || "");
+        }
         break;
+      }
       case "session.ended":
         finished = true;
         if (call) call.end();
@@ -233,6 +244,7 @@ function start(root) {
     socket.addEventListener("close", (event) => {
       body.dataset.wsState = "closed";
       body.dataset.peer = "unknown";
+      peerConnections.clear(); // told again after the reconnect
       if (finished) return;
       if (event.code === 4403 || event.code === 4410) {
         // Not (or no longer) a participant, or the session is over: the server's page says why.
