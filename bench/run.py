@@ -115,6 +115,7 @@ def main() -> None:
     results += sub_benchmark("bench.booking")
     if (ROOT / "bench" / "upload.py").exists():
         results += sub_benchmark("bench.upload")
+    results += sub_benchmark("bench.waiting_room")  # 1,000 waiting-room sockets (PostgreSQL + Redis pub/sub layer)
     results += sub_benchmark("bench.live_session")  # chat in sessions (current DATABASE_URL/REDIS_URL), video connect
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

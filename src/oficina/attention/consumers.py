@@ -19,7 +19,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.utils import get_handler_name
+from channels.consumer import get_handler_name
 from django.utils.translation import gettext as _
 
 from oficina.attention import selectors, services
