@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -259,6 +260,15 @@ def test_a_denied_camera_is_explained_the_call_still_shows_the_other_side_and_ch
     _connected_at(staff)
     _connected_at(citizen)
     _remote_video_plays(citizen)
+
+    # "Solo audio": the technician's camera stops, the call goes on, both pages hide the video.
+    staff.get_by_role("button", name="Solo audio").click()
+    expect(staff.locator("#call-status")).to_have_text("Ha pasado a solo audio.")
+    expect(staff.locator("#call")).to_have_class(re.compile(r"\bis-audio\b"))
+    expect(citizen.locator("#call")).to_have_class(re.compile(r"\bis-audio\b"))
+    expect(staff.get_by_role("button", name="Solo audio")).to_be_hidden()
+    assert staff.evaluate("() => window.oficinaSession.call.localStream.getVideoTracks().length") == 0
+    assert staff.evaluate("() => document.body.dataset.callState") == "connected"
     assert_accessible(citizen)
     assert_accessible(staff)
 
