@@ -21,6 +21,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connection
@@ -61,6 +62,15 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     role: str = ""
     group: str = ""
     instance: str = ""  # one page load of the browser (`?i=`): a WebSocket reconnect keeps it, a reload not
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels hops through its one shared sync thread (`close_old_connections`) before every message;
+        here every database access already goes through `database_sync_to_async`, which does that in its
+        own thread, so relayed signals and chat deliveries skip the hop (and the queue behind it)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- Connection -----------------------------------------------------------------------------
 
