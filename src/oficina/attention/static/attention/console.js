@@ -26,8 +26,19 @@ if (root) {
       queue.replaceChildren(cell("p", root.dataset.msgEmpty));
       return;
     }
-    const table = queue.querySelector("table");
-    if (!table) return; // first ticket arriving: the "Actualizar" link (or the next poll) shows the table
+    let table = queue.querySelector("table");
+    if (!table) {
+      table = document.createElement("table");
+      table.className = "queue";
+      const caption = cell("caption", root.dataset.msgCaption);
+      caption.className = "visually-hidden";
+      const head = document.createElement("thead");
+      const headRow = document.createElement("tr");
+      headRow.append(...root.dataset.msgHeaders.split("|").map((text) => cell("th", text, "col")));
+      head.append(headRow);
+      table.append(caption, head, document.createElement("tbody"));
+      queue.replaceChildren(table);
+    }
     const body = table.querySelector("tbody");
     body.replaceChildren(...snapshot.tickets.map((ticket) => {
       const row = document.createElement("tr");
@@ -48,10 +59,6 @@ if (root) {
 
   const handle = (message) => {
     if (message.type === "queue.snapshot") {
-      if (!queue.querySelector("table") && message.tickets.length) {
-        window.location.reload();
-        return;
-      }
       render(message);
       if (message.current && message.current.url) goTo(message.current.url);
     } else if (message.type === "console.session_started") {
