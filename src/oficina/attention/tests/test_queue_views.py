@@ -214,3 +214,18 @@ def test_leaving_the_room(citizen_client, tech_client, service):
     response = citizen_client.post("/atencion/sala/salir/")
     assert response.status_code == 302 and Ticket.objects.get().status == Ticket.Status.LEFT
     assert citizen_client.get("/atencion/sala/").status_code == 302
+
+
+def test_the_attention_record_is_in_the_citizens_file(citizen_client, tech_client, citizen, service):
+    go_online(tech_client)
+    citizen_client.post("/atencion/entrar/", {"service": service.pk, "mode": "audio"})
+    tech_client.post("/atencion/puesto/llamar/")
+    citizen_client.post("/atencion/sala/responder/")
+    session = AttentionSession.objects.get()
+    tech_client.post(f"/atencion/sesion/{session.token}/finalizar/",
+                     {"finish-outcome": "follow_up", "finish-notes": "Nota interna del técnico"})
+    html = citizen_client.get("/expediente/").content.decode()
+    assert "Atenciones en directo" in html and "Requiere seguimiento" in html and "Solo audio" in html
+    assert "Nota interna del técnico" not in html
+    html = tech_client.get(f"/expediente/ciudadanos/{citizen.pk}/").content.decode()
+    assert "Requiere seguimiento" in html and "Nota interna del técnico" in html
