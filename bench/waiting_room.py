@@ -266,7 +266,7 @@ async def _app_run(port: int, keys: list[str], service_id: int) -> dict:
 
 def raw_server(port: int) -> None:
     """Each client gets its own position-like JSON when any client sends "change" (run in a subprocess)."""
-    from websockets.asyncio.server import broadcast, serve as ws_serve  # noqa: F401
+    from websockets.asyncio.server import serve as ws_serve
 
     connected: list = []
 
