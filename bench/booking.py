@@ -5,7 +5,13 @@ booking for one of 20 slots at once, through the real HTTP stack (uvicorn → Dj
 rounds, the slots freed between rounds. Metrics: `double_bookings` (from both the HTTP answers and the
 database; must be 0), `attempts_per_s`, `p95_ms`, `p99_ms`.
 availability_read: 100 clients reading the day list of the booking flow; requests/s and p95.
-Both report the ratio to a raw ASGI app on the same server in the same run.
+Both report the ratio to a raw ASGI app on the same server in the same run, and the server's CPU time
+per request (user + system, all its processes): unlike requests/s, it hardly moves when other work
+loads the machine, so it is the figure to compare between runs.
+
+Two set-ups, one after the other: "postgresql" (one uvicorn process, per-process cache, sessions in the
+database) and, when Redis answers at BENCH_REDIS_URL, "postgresql+redis x2" (two uvicorn workers sharing
+Redis as cache, sessions cached there: `SESSION_ENGINE` cached_db, see conf/base.py).
 """
 
 from __future__ import annotations
@@ -20,11 +26,36 @@ from datetime import time as wall_time
 from urllib.parse import quote, urlencode
 
 from bench.httpload import Connection, load, p
-from bench.server import ROOT, serve, server_env
+from bench.server import ROOT, serve, serve_process, server_env
 
 CLIENTS, SLOTS, ROUNDS = 200, 20, 50
 READ_CLIENTS, READ_SECONDS = 100, 5.0
 DATABASE = "bench_booking"
+WORKERS_WITH_REDIS = 2
+
+
+def _redis_url() -> str | None:
+    """BENCH_REDIS_URL (default database 15 of the local Redis) if Redis answers there, else None."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:
+        return None
+    return url
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` and its descendants (the uvicorn workers), from /proc."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for child in open(f"/proc/{pid}/task/{pid}/children").read().split():
+            total += _cpu_seconds(int(child))
+    except OSError:
+        return 0.0
+    return total
 
 
 def _postgres_url() -> str:
@@ -144,6 +175,44 @@ async def _race(port: int, slug: str, keys: list[str], slots: list[datetime]) ->
     return http_doubles, database_doubles, latencies, elapsed
 
 
+def _measure(env: dict[str, str], setup: str, slug: str, keys: list[str], slots: list[datetime]) -> list[dict]:
+    """The race and the read on one server set-up (env), with the raw ASGI reference on the same set-up."""
+    with serve("bench.raw_asgi:app", env) as port:
+        raw_rps, raw_latencies = asyncio.run(load(port, "/", clients=READ_CLIENTS, seconds=READ_SECONDS))
+    with serve_process("oficina.conf.asgi:application", env) as (port, process):
+        cpu_before = _cpu_seconds(process.pid)
+        http_doubles, db_doubles, latencies, elapsed = asyncio.run(_race(port, slug, keys, slots))
+        cpu_race = _cpu_seconds(process.pid) - cpu_before
+        read_path = "/citas/nueva/?" + urlencode({"service": slug, "mode": "video"})
+        cpu_before = _cpu_seconds(process.pid)
+        read_rps, read_latencies = asyncio.run(load(
+            port, read_path, clients=READ_CLIENTS, seconds=READ_SECONDS,
+            headers={"Cookie": f"sessionid={keys[0]}"}))
+        cpu_read = _cpu_seconds(process.pid) - cpu_before
+    attempts_per_s = len(latencies) / elapsed
+    raw_p95 = p(raw_latencies, 95)
+    return [
+        {"benchmark": "booking_race", "metric": "double_bookings", "value": http_doubles + db_doubles,
+         "unit": "bookings", "setup": setup},
+        {"benchmark": "booking_race", "metric": "attempts_per_s", "value": round(attempts_per_s, 1),
+         "unit": "attempts/s", "reference": round(raw_rps, 1), "ratio": round(attempts_per_s / raw_rps, 4),
+         "setup": setup},
+        {"benchmark": "booking_race", "metric": "p95_ms", "value": round(p(latencies, 95), 1), "unit": "ms",
+         "reference": round(raw_p95, 1), "setup": setup},
+        {"benchmark": "booking_race", "metric": "p99_ms", "value": round(p(latencies, 99), 1), "unit": "ms",
+         "setup": setup},
+        {"benchmark": "booking_race", "metric": "server_cpu_ms_per_request",
+         "value": round(1000 * cpu_race / len(latencies), 2), "unit": "ms", "setup": setup},
+        {"benchmark": "availability_read", "metric": "requests_per_s", "value": round(read_rps, 1),
+         "unit": "req/s", "reference": round(raw_rps, 1), "ratio": round(read_rps / raw_rps, 4),
+         "setup": setup},
+        {"benchmark": "availability_read", "metric": "p95_ms", "value": round(p(read_latencies, 95), 1),
+         "unit": "ms", "reference": round(raw_p95, 1), "setup": setup},
+        {"benchmark": "availability_read", "metric": "server_cpu_ms_per_request",
+         "value": round(1000 * cpu_read / max(1, len(read_latencies)), 2), "unit": "ms", "setup": setup},
+    ]
+
+
 def run() -> list[dict]:
     _recreate_database()
     import tempfile
@@ -154,34 +223,17 @@ def run() -> list[dict]:
         env["DATABASE_URL"] = _postgres_url()
         env["DATABASE_CONN_MAX_AGE"] = "60"
         env.pop("REDIS_URL", None)
+        env.pop("WEB_CONCURRENCY", None)
         _setup_django(env)
         slug, keys, slots = _fixture()
-        with serve("bench.raw_asgi:app", env) as port:
-            raw_rps, raw_latencies = asyncio.run(load(port, "/", clients=READ_CLIENTS, seconds=READ_SECONDS))
-        with serve("oficina.conf.asgi:application", env) as port:
-            http_doubles, db_doubles, latencies, elapsed = asyncio.run(_race(port, slug, keys, slots))
-            read_path = "/citas/nueva/?" + urlencode({"service": slug, "mode": "video"})
-            read_rps, read_latencies = asyncio.run(load(
-                port, read_path, clients=READ_CLIENTS, seconds=READ_SECONDS,
-                headers={"Cookie": f"sessionid={keys[0]}"}))
-    attempts_per_s = len(latencies) / elapsed
-    raw_p95 = p(raw_latencies, 95)
-    return [
-        {"benchmark": "booking_race", "metric": "double_bookings", "value": http_doubles + db_doubles,
-         "unit": "bookings", "setup": "postgresql"},
-        {"benchmark": "booking_race", "metric": "attempts_per_s", "value": round(attempts_per_s, 1),
-         "unit": "attempts/s", "reference": round(raw_rps, 1), "ratio": round(attempts_per_s / raw_rps, 4),
-         "setup": "postgresql"},
-        {"benchmark": "booking_race", "metric": "p95_ms", "value": round(p(latencies, 95), 1), "unit": "ms",
-         "reference": round(raw_p95, 1), "setup": "postgresql"},
-        {"benchmark": "booking_race", "metric": "p99_ms", "value": round(p(latencies, 99), 1), "unit": "ms",
-         "setup": "postgresql"},
-        {"benchmark": "availability_read", "metric": "requests_per_s", "value": round(read_rps, 1),
-         "unit": "req/s", "reference": round(raw_rps, 1), "ratio": round(read_rps / raw_rps, 4),
-         "setup": "postgresql"},
-        {"benchmark": "availability_read", "metric": "p95_ms", "value": round(p(read_latencies, 95), 1),
-         "unit": "ms", "reference": round(raw_p95, 1), "setup": "postgresql"},
-    ]
+        results = _measure(env, "postgresql", slug, keys, slots)
+        redis_url = _redis_url()
+        if redis_url:
+            shared = dict(env, REDIS_URL=redis_url, CACHE_KEY_PREFIX=f"bench-{secrets.token_hex(4)}",
+                          WEB_CONCURRENCY=str(WORKERS_WITH_REDIS))  # uvicorn's --workers default
+            _free_all_slots()
+            results += _measure(shared, f"postgresql+redis x{WORKERS_WITH_REDIS}", slug, keys, slots)
+    return results
 
 
 if __name__ == "__main__":

@@ -211,3 +211,39 @@ def test_citizen_books_video_and_office_moves_one_cancels_the_other_and_the_tech
     expect(staff.get_by_role("row").filter(has_text="Entrevista en la oficina")).to_have_count(0)
     expect(staff.get_by_role("row").filter(has_text="Asesoría por vídeo")).to_have_count(
         1 if moved.starts_at.astimezone(MADRID).date() == booked_office.starts_at.astimezone(MADRID).date() else 0)
+
+
+def test_the_technician_marks_an_appointment_attended_and_the_note_is_in_the_citizens_file(desktop_page):
+    """Without JavaScript: the agenda's outcome form, then the citizen's file (staff view) shows the note."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    office = make_office()
+    technician = make_technician(office=office, username="tecnica.notas")
+    citizen = make_citizen(office=office)
+    start = timezone.now() - timedelta(minutes=5)
+    Appointment.objects.create(citizen=citizen, technician=technician, office=office, service=make_service(),
+                               mode="office", starts_at=start, ends_at=start + timedelta(minutes=30),
+                               created_at=timezone.now())
+    device = make_totp_device(technician)
+    staff = desktop_page
+    visit(staff, "/personal/acceso/")
+    staff.get_by_label("Usuario").fill(technician.username)
+    staff.get_by_label("Contraseña").fill(STAFF_PASSWORD)
+    staff.get_by_role("button", name="Continuar").click()
+    assert_accessible(staff)
+    staff.get_by_label("Código de la aplicación").fill(totp_code(device))
+    staff.get_by_role("button", name="Acceder").click()
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Hola, Lucía")
+    assert_accessible(staff)
+
+    visit(staff, f"/citas/agenda/?fecha={start.astimezone(MADRID).date().isoformat()}")
+    staff.get_by_label("Nota para su expediente (opcional)").fill("Quiere formarse en soldadura.")
+    staff.get_by_role("button", name="Atendida").click()
+    expect(staff.get_by_text("La nota se ha guardado en su expediente.")).to_be_visible()
+    assert_accessible(staff)
+    staff.get_by_role("link", name=f"Expediente de {citizen.get_full_name()}").click()
+    expect(staff.get_by_role("heading", name="Notas del personal")).to_be_visible()
+    expect(staff.get_by_text("Quiere formarse en soldadura.")).to_be_visible()
+    assert_accessible(staff)
