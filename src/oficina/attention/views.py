@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -116,7 +117,8 @@ def waiting_room(request: HttpRequest) -> HttpResponse:
         messages.warning(request, services._missed_message())
         return redirect("attention:choose")
     state = selectors.ticket_state(ticket)
-    return render(request, "attention/waiting_room.html", {"ticket": ticket, "state": state})
+    return render(request, "attention/waiting_room.html", {
+        "ticket": ticket, "state": state, "grace_minutes": max(1, settings.ATTENTION_GRACE_SECONDS // 60)})
 
 
 @citizen_required
