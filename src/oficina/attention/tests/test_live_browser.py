@@ -116,9 +116,12 @@ def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_
     assert_accessible(staff)
     called_at_ms = time.time() * 1000
     staff.get_by_role("button", name="Llamar al siguiente").click()
+    audit_started_ms = time.time() * 1000
+    assert_accessible(staff)  # the console after the call, checked while the call reaches the citizen
+    audit_ms = time.time() * 1000 - audit_started_ms
     answer = phone.get_by_role("button", name="Atender la llamada")
     expect(answer).to_be_visible(timeout=10_000)
-    assert_accessible(staff)
+    answered_at_ms = time.time() * 1000
     answer.click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Atención en directo")
     staff.wait_for_url("**/atencion/sesion/**", timeout=10_000)
@@ -129,8 +132,10 @@ def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_
     connected = max(_connected_at(phone), _connected_at(staff))
     _remote_video_plays(phone)
     _remote_video_plays(staff)
-    _record_connect_time(connected - called_at_ms, {name: _steps(page, called_at_ms)
-                                                    for name, page in (("citizen", phone), ("technician", staff))})
+    _record_connect_time(connected - called_at_ms, {
+        "console_axe_ms": round(audit_ms), "answer_clicked": round(answered_at_ms - called_at_ms),
+        "answer_to_connected_ms": round(connected - answered_at_ms),
+        **{name: _steps(page, called_at_ms) for name, page in (("citizen", phone), ("technician", staff))}})
     assert_accessible(phone)
     assert_accessible(staff)
     expect(phone.locator("#call-status")).to_have_text("Videollamada conectada.")

@@ -295,6 +295,7 @@ export class Call {
 
   // Citizen: answer an offer (a new call or a restart of the current one).
   async onOffer(sdp) {
+    mark("offer_received");
     if (this.role !== "citizen") return;
     if (this.mode === "chat" || !this.media) {
       this.send({ kind: "hangup" });
@@ -338,6 +339,7 @@ export class Call {
   }
 
   async onAnswer(sdp) {
+    mark("answer_received");
     if (this.role !== "technician" || !this.pc || this.pc.signalingState !== "have-local-offer") return;
     try {
       await this.pc.setRemoteDescription({ type: "answer", sdp });
