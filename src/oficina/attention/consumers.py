@@ -37,11 +37,11 @@ def _error(code: str, message: str) -> dict[str, str]:
 #: The latest waiting order and minutes per place of each service seen by this process, from the group
 #: events or a query, with the time it was taken: a burst of connections (1,000 pages reconnecting) reads
 #: the queue once a second instead of once per connection. Group events keep it current.
-_QUEUE_CACHE: dict[int, tuple[float, list[int], float]] = {}
+_QUEUE_CACHE: dict[int, tuple[float, str, float]] = {}
 QUEUE_CACHE_SECONDS = 1.0
 
 
-def _queue(service_id: int) -> tuple[list[int], float]:
+def _queue(service_id: int) -> tuple[str, float]:
     cached = _QUEUE_CACHE.get(service_id)
     if cached is not None and time.monotonic() - cached[0] < QUEUE_CACHE_SECONDS:
         return cached[1], cached[2]
@@ -61,7 +61,7 @@ def _citizen_ticket(user: Any) -> tuple[Ticket | None, dict[str, Any] | None]:
         return None, None
     if ticket.status == Ticket.Status.WAITING:
         order, per_place = _queue(ticket.service_id)
-        if ticket.pk not in order:  # the cache is older than this ticket
+        if not selectors.position_in(order, ticket.pk):  # the cache is older than this ticket
             _QUEUE_CACHE.pop(ticket.service_id, None)
             order, per_place = _queue(ticket.service_id)
         state = selectors.ticket_state(ticket, order=order, per_place=per_place)
@@ -144,11 +144,10 @@ class WaitingRoomConsumer(_NoDatabaseEvents, AsyncJsonWebsocketConsumer):
     # --- group events ---
 
     async def waiting_changed(self, event: dict[str, Any]) -> None:
-        order = event.get("order") or []
+        order = event.get("order") or ","
         _QUEUE_CACHE[self.service_id] = (time.monotonic(), order, float(event.get("per_place", 0)))
-        try:
-            position = order.index(self.ticket_id) + 1
-        except ValueError:
+        position = selectors.position_in(order, self.ticket_id)
+        if not position:
             return  # not waiting any more: the ticket's own group tells why
         await self._send_state({
             "type": "waiting.position", "ticket": self.number, "status": Ticket.Status.WAITING,

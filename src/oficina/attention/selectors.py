@@ -34,6 +34,7 @@ __all__ = [
     "calls_past_deadline",
     "console_snapshot",
     "minutes_per_place",
+    "position_in",
     "queue_order",
     "session_get_for_user",
     "session_panel_context",
@@ -119,14 +120,29 @@ def estimated_wait_minutes(position: int, per_place: float) -> int:
     return max(1, math.ceil(position * per_place)) if position > 0 else 0
 
 
+def encode_order(order: list[int]) -> str:
+    """The waiting order as one string ",12,15,13,": a group message is decoded once per socket, and a
+    string decodes in a copy where a list of 1,000 numbers costs a tenth of a millisecond each time."""
+    return "," + ",".join(map(str, order)) + "," if order else ","
+
+
+def position_in(order: str | list[int], ticket_id: int) -> int:
+    """1-based place of `ticket_id` in an order (encoded string or list); 0 when it is not waiting."""
+    if isinstance(order, list):
+        return order.index(ticket_id) + 1 if ticket_id in order else 0
+    at = order.find(f",{ticket_id},")
+    return order.count(",", 0, at) + 1 if at >= 0 else 0
+
+
 def waiting_changed_event(*, service_id: int) -> dict[str, Any]:
-    """The group event after a queue change: the whole order and the minutes per place, so that every
-    consumer computes its own position and wait without a query (1,000 clients, one query)."""
-    return {"type": "waiting.changed", "order": queue_order(service_id=service_id),
+    """The group event after a queue change: the whole order (encoded) and the minutes per place, so that
+    every consumer computes its own position and wait without a query (1,000 clients, one query)."""
+    return {"type": "waiting.changed", "order": encode_order(queue_order(service_id=service_id)),
             "per_place": round(minutes_per_place(service_id=service_id), 3)}
 
 
-def ticket_state(ticket: Ticket, *, order: list[int] | None = None, per_place: float | None = None) -> dict[str, Any]:
+def ticket_state(ticket: Ticket, *, order: str | list[int] | None = None,
+                 per_place: float | None = None) -> dict[str, Any]:
     """What the waiting-room page and its socket show (`waiting.position` message; JSON poll)."""
     from django.urls import reverse
 
@@ -136,7 +152,7 @@ def ticket_state(ticket: Ticket, *, order: list[int] | None = None, per_place: f
             order = queue_order(service_id=ticket.service_id)
         if per_place is None:
             per_place = minutes_per_place(service_id=ticket.service_id)
-        position = order.index(ticket.pk) + 1 if ticket.pk in order else 0
+        position = position_in(order, ticket.pk)
         state.update(position=position, estimated_wait_minutes=estimated_wait_minutes(position, per_place))
     elif ticket.status == Ticket.Status.CALLED and ticket.called_at is not None:
         deadline = ticket.called_at + timedelta(seconds=settings.ATTENTION_ANSWER_SECONDS)

@@ -172,7 +172,10 @@ def test_position_and_estimated_wait_from_recent_sessions(service, technician):
     state = selectors.ticket_state(Ticket.objects.get(pk=tickets[2].pk))
     assert state["position"] == 2 and state["estimated_wait_minutes"] == 10
     event = selectors.waiting_changed_event(service_id=service.pk)
-    assert event == {"type": "waiting.changed", "order": [tickets[1].pk, tickets[2].pk], "per_place": 5.0}
+    assert event == {"type": "waiting.changed", "order": f",{tickets[1].pk},{tickets[2].pk},", "per_place": 5.0}
+    assert selectors.position_in(event["order"], tickets[2].pk) == 2
+    assert selectors.position_in(event["order"], tickets[0].pk) == 0
+    assert selectors.position_in(",", tickets[0].pk) == 0
 
 
 def test_leaving_frees_the_place(service, technician):

@@ -169,7 +169,7 @@ async def test_a_rolled_back_change_sends_nothing(world):
     assert not done
     ticket = await sync_to_async(_take)(service)
     event = await asyncio.wait_for(receiving, TIMEOUT)
-    assert event["type"] == "waiting.changed" and event["order"] == [ticket.pk]
+    assert event["type"] == "waiting.changed" and event["order"] == f",{ticket.pk},"
 
 
 def test_expire_command(world, settings):
