@@ -3,7 +3,9 @@ one uvicorn process (PostgreSQL + the Redis channel layer, as in production).
 
 - `update_p99_ms`: someone at the head of the queue leaves (a real POST /atencion/sala/salir/); the time
   from that request to each of the 1,000 clients receiving its new `waiting.position`, p99 over ROUNDS.
-- `messages_per_s`: position messages delivered per second during those rounds.
+- `fanout_p99_ms`: the same change event published to the service's group from outside the server
+  (through Redis), to each client's receipt: the delivery alone, without the HTTP request in front.
+- `messages_per_s`: position messages delivered per second during the HTTP rounds.
 - `reconnect_success` / `stale_group_members`: 500 clients drop their socket and reconnect within one
   second; how many get their position back, and how many group members in Redis do not belong to a live
   socket afterwards (goal 0).
@@ -53,7 +55,7 @@ def _recreate_database() -> None:
 
 def _setup_django(env: dict[str, str]) -> None:
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "VAR_DIR",
-                                           "REDIS_URL")})
+                                           "REDIS_URL", "CHANNEL_LAYER_KIND")})
     os.environ["DJANGO_SETTINGS_MODULE"] = "oficina.conf.base"
     sys.path.insert(0, str(ROOT / "src"))
     import django
@@ -224,6 +226,24 @@ async def _app_run(port: int, keys: list[str], service_id: int) -> dict:
     http.close()
     _log("rounds done")
 
+    # The fan-out alone: the same group event published from outside the server (this process, through
+    # Redis), without the HTTP request, its audit record and its queries in front of it.
+    fanout: list[float] = []
+    if LAYER != "memory":
+        from asgiref.sync import sync_to_async
+        from channels.layers import get_channel_layer
+
+        from oficina.attention import selectors
+
+        layer = get_channel_layer()
+        event = await sync_to_async(selectors.waiting_changed_event)(service_id=service_id)
+
+        async def publish(round_index: int) -> None:
+            await layer.group_send(f"attention.service.{service_id}",
+                                   dict(event, per_place=event["per_place"] + 10 * (round_index + 1)))
+
+        fanout, _rate = await _measure_rounds(clients, publish, len(clients))
+
     # 500 drop and come back within one second
     movers = clients[:RECONNECTS]
     await asyncio.gather(*(c.close() for c in movers))
@@ -257,7 +277,7 @@ async def _app_run(port: int, keys: list[str], service_id: int) -> dict:
         stale = max(0, subscribed - live)
     await redis.aclose()
     await asyncio.gather(*(c.close() for c in clients))
-    return {"connected": connected, "delays": delays, "rate": rate, "reconnected": sum(results),
+    return {"connected": connected, "delays": delays, "rate": rate, "fanout": fanout, "reconnected": sum(results),
             "stale": stale}
 
 
@@ -348,6 +368,10 @@ def run() -> list[dict]:
          "reference": round(raw_p99, 1), "ratio": round(p99 / raw_p99, 2), "setup": setup},
         {"benchmark": "waiting_room", "metric": "update_p50_ms", "value": round(p(result["delays"], 50), 1),
          "unit": "ms", "reference": round(p(raw_delays, 50), 1), "setup": setup},
+        {"benchmark": "waiting_room", "metric": "fanout_p99_ms",
+         "value": round(p(result["fanout"], 99), 1) if result["fanout"] else None, "unit": "ms",
+         "reference": round(raw_p99, 1),
+         "ratio": round(p(result["fanout"], 99) / raw_p99, 2) if result["fanout"] else None, "setup": setup},
         {"benchmark": "waiting_room", "metric": "messages_per_s", "value": round(result["rate"], 1), "unit": "msg/s",
          "reference": round(raw_rate, 1), "ratio": round(result["rate"] / raw_rate, 4) if raw_rate else None,
          "setup": setup},
