@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import IO, Any
 
 from django.conf import settings
@@ -215,7 +216,7 @@ def citizen_file_access_record(*, actor: User, citizen: User, what: str, target:
 
 @transaction.atomic
 def casefile_note_add(*, citizen: User, author: User, text: str, source: str = NoteSource.NONE,
-                      source_id: int | None = None, now: Any = None) -> FileNote:
+                      source_id: int | None = None, now: datetime | None = None) -> FileNote:
     """Add a staff note to `citizen`'s file. `source`/`source_id`: what it was written during (an
     appointment, a live attention), so the note can be traced back. Only staff who may see the file may
     write in it; raises NoteRefused otherwise, and for an empty or too long text."""
