@@ -144,9 +144,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Real time ----------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# "pubsub": channels_redis's RedisPubSubChannelLayer (one Redis publish per group message, fanned out in
-# each process; no group state left in Redis); "core" (default): RedisChannelLayer. See bench/waiting_room.py.
-CHANNEL_LAYER_KIND = os.environ.get("CHANNEL_LAYER_KIND", "core")
+# "pubsub" (default): channels_redis's RedisPubSubChannelLayer (one Redis publish per group message,
+# fanned out in each process; no group state left in Redis); "core": RedisChannelLayer. With 1,000
+# waiting-room sockets the core layer lost some group messages and left stale group members after mass
+# reconnects; pub/sub lost none and left none (bench/waiting_room.py).
+CHANNEL_LAYER_KIND = os.environ.get("CHANNEL_LAYER_KIND", "pubsub")
 if REDIS_URL and CHANNEL_LAYER_KIND == "pubsub":
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                                   "CONFIG": {"hosts": [REDIS_URL]}}}
@@ -373,8 +375,9 @@ ATTENTION_TURN_TTL = env_int("ATTENTION_TURN_TTL", 8 * 3600)
 # --- Live attention -----------------------------------------------------------------------------
 # Waiting room and console (oficina.attention, docs/live-attention.md). At most ATTENTION_MAX_CONCURRENT
 # sessions in progress at once (and never more than technicians online); the waiting room is open on
-# ATTENTION_OPENING_DAYS (0 Monday … 6 Sunday, business days only) from ATTENTION_OPENS to ATTENTION_CLOSES,
-# Europe/Madrid. A called citizen has ATTENTION_ANSWER_SECONDS to answer; a citizen whose page is gone
+# ATTENTION_OPENING_DAYS (0 Monday … 6 Sunday) from ATTENTION_OPENS to ATTENTION_CLOSES ("24:00": midnight),
+# Europe/Madrid, and closed on public holidays unless ATTENTION_OPEN_ON_HOLIDAYS. A called citizen has
+# ATTENTION_ANSWER_SECONDS to answer; a citizen whose page is gone
 # keeps the ticket for ATTENTION_GRACE_SECONDS. A video appointment's room opens ATTENTION_APPOINTMENT_
 # EARLY_MINUTES before its time.
 ATTENTION_MAX_CONCURRENT = env_int("ATTENTION_MAX_CONCURRENT", 10)
