@@ -25,6 +25,7 @@ from oficina.accounts.permissions import complete_session_required
 from oficina.attention import chat, selectors
 from oficina.attention.ice import ice_servers
 from oficina.attention.models import AttentionSession, SatisfactionSurvey
+from oficina.casefile.services import citizen_file_access_record
 from oficina.core.forms import DescribedFieldsMixin
 
 PANELS = {"citizen": "attention/includes/citizen_panel.html",
@@ -143,6 +144,9 @@ def session_page(request: HttpRequest, token: str) -> HttpResponse:
     if (session.ended_at is not None and _role(session, request.user) == "citizen" and not _has_survey(session)
             and "historial" not in request.GET):
         return redirect(survey_url(session))
+    if _role(session, request.user) == "technician":  # the panel shows the citizen's file, demand, appointments
+        citizen_file_access_record(actor=request.user, citizen=session.citizen, what="live_session",
+                                   target=session)
     return _render(request, session, ChatMessageForm(initial={"client_id": uuid.uuid4().hex}))
 
 

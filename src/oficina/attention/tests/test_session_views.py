@@ -120,3 +120,29 @@ def test_an_ended_session_sends_the_citizen_to_the_survey_once_and_then_shows_th
     assert "La atención ha terminado" in html and "session.js" not in html and 'id="chat-form"' not in html
     technician_html = signed_in(session.technician).get(url(session)).content.decode()
     assert "La atención ha terminado" in technician_html and "/atencion/puesto/" in technician_html
+
+
+def test_the_technician_attending_live_sees_the_file_until_the_session_ends_and_the_access_is_audited():
+    """A technician of another office gets the citizen's file only while attending them live; opening the
+    session page (whose panel shows the file) is recorded as a file access."""
+    from oficina.accounts.tests.conftest import audited
+    from oficina.casefile.permissions import can_view_citizen_file
+    from oficina.core.audit import AuditEvent
+
+    session = make_live_session()
+    technician, citizen = session.technician, session.citizen
+    assert technician.office_id != citizen.office_id
+    staff = signed_in(technician)
+    assert staff.get(url(session)).status_code == 200
+    record = audited(AuditEvent.CITIZEN_FILE_ACCESSED, target=citizen).get()
+    assert record.details["what"] == "live_session" and record.actor_id == technician.pk
+    assert can_view_citizen_file(technician, citizen)
+    assert staff.get(f"/expediente/ciudadanos/{citizen.pk}/").status_code == 200
+
+    session.ended_at = timezone.now()
+    session.save(update_fields=["ended_at"])
+    assert not can_view_citizen_file(technician, citizen)
+    assert staff.get(f"/expediente/ciudadanos/{citizen.pk}/").status_code == 404
+    signed_in(citizen).get(url(session))  # the citizen's own view of their session is not a file access
+    assert [r.details["what"] for r in audited(AuditEvent.CITIZEN_FILE_ACCESSED, target=citizen)
+            .order_by("id")] == ["live_session", "file"]
