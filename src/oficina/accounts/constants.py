@@ -45,7 +45,6 @@ class PendingStage(models.TextChoices):
 
 # What a citizen will be able to do; later issues turn each card into a link.
 CITIZEN_SERVICES: tuple[tuple[str, str], ...] = (
-    (_("Sala de espera virtual"), _("Espere su turno y hable con el personal por vídeo.")),
     (_("Mensajes"), _("Escriba a su oficina y lea sus respuestas.")),
     (_("Notificaciones"), _("Lea las notificaciones oficiales que le enviamos.")),
     (_("Firmar documentos"), _("Firme con un código los documentos que le pidan.")),
@@ -53,9 +52,7 @@ CITIZEN_SERVICES: tuple[tuple[str, str], ...] = (
 )
 
 STAFF_SERVICES: tuple[tuple[str, str], ...] = (
-    (_("Cola de atención"), _("Personas esperando en la sala virtual.")),
     (_("Bandeja"), _("Mensajes y solicitudes pendientes.")),
     (_("Expedientes"), _("Buscar y consultar expedientes de demandantes.")),
-    (_("Sesiones en directo"), _("Atención por vídeo en curso.")),
     (_("Estadísticas"), _("Cifras de actividad de la oficina.")),
 )

@@ -67,8 +67,8 @@ def test_citizen_home_shows_masked_document_office_and_upcoming_services(client,
     assert "*****678Z" in html and "12345678Z" not in html
     assert office.name in html
     assert html.count('class="card"') == 8
-    assert html.count('<span class="soon">Próximamente</span>') == 5
-    assert "Inscribirme como demandante de empleo" in html
+    assert html.count('<span class="soon">Próximamente</span>') == 4
+    assert "Inscribirme como demandante de empleo" in html and 'href="/atencion/"' in html
     for title in ["Renovar la demanda (DARDE)", "Cita previa",
                   "Sala de espera virtual", "Mis documentos", "Mensajes", "Notificaciones", "Firmar documentos",
                   "Mis datos"]:

@@ -175,9 +175,10 @@ def test_technician_home_shows_the_office_and_upcoming_tools(client):
     sign_in_staff(client, user, make_totp_device(user))
     html = client.get("/personal/").content.decode()
     assert f"Oficina de {office.name}" in html
-    for title in ["Cola de atención", "Agenda", "Bandeja", "Expedientes", "Sesiones en directo", "Estadísticas"]:
+    for title in ["Cola de atención", "Agenda", "Demandas de empleo", "Bandeja", "Expedientes", "Estadísticas"]:
         assert title in html
-    assert html.count('<span class="soon">Próximamente</span>') == 5
+    assert 'href="/atencion/puesto/"' in html
+    assert html.count('<span class="soon">Próximamente</span>') == 3
     assert 'href="/admin/"' not in html
 
 
