@@ -17,6 +17,10 @@ def _communicator(origin: bytes = b"http://127.0.0.1") -> WebsocketCommunicator:
     return WebsocketCommunicator(application, "/ws/clock/", headers=[(b"origin", origin), (b"host", b"127.0.0.1")])
 
 
+# Channels closes stale database connections around every consumer message, in its shared sync thread;
+# after other WebSocket tests that thread holds a connection, which pytest-django only lets it touch
+# inside a database test.
+@pytest.mark.django_db(transaction=True)
 async def test_clock_socket_sends_official_time_and_answers_through_the_layer():
     communicator = _communicator()
     connected, _ = await communicator.connect()
