@@ -7,5 +7,6 @@ pytest_plugins = [
     "oficina.testing.smtp",
     "oficina.testing.seal",
     "oficina.testing.storage",
+    "oficina.testing.channel_layer",
     "pytester",  # tests/browser/test_infra.py runs the browser plugin in an inner pytest session
 ]
