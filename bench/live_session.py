@@ -31,7 +31,7 @@ from pathlib import Path
 import websockets
 
 from bench.httpload import p
-from bench.server import ROOT, free_port, serve_process, server_env
+from bench.server import ROOT, free_port, serve_process, server_env, wait_for_port
 
 SESSIONS = 10  # the pilot's figure of citizens attended at once
 MESSAGES = 25  # per session, within the chat's per-connection burst (30)
@@ -161,16 +161,9 @@ def _echo_reference() -> list[float]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", _ECHO_SCRIPT, str(port)])
     try:
-        deadline = time.monotonic() + 15
+        wait_for_port(port, what="the raw websockets echo server")
         round_trips: list[float] = []
-        while True:
-            try:
-                asyncio.run(_echo_client(port, []))  # also waits until it listens
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)  # the echo server is starting; bounded by the deadline
+        asyncio.run(_echo_client(port, []))  # warm-up
 
         async def main() -> None:
             await asyncio.gather(*(_echo_client(port, round_trips) for _ in range(SESSIONS)))

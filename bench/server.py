@@ -34,6 +34,18 @@ def server_env(db_path: Path) -> dict[str, str]:
     return env
 
 
+def wait_for_port(port: int, *, what: str, seconds: float = 30) -> None:
+    """Return once something accepts connections on 127.0.0.1:`port` (a server we just started)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)  # polling for the port, bounded by the deadline
+    raise RuntimeError(f"{what} did not start")
+
+
 @contextmanager
 def serve_process(app: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen]]:
     """uvicorn serving `app` on a free port: yields (port, process) once it accepts connections."""
@@ -45,15 +57,7 @@ def serve_process(app: str, env: dict[str, str]) -> Iterator[tuple[int, subproce
         env=env, cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)  # polling for the port, bounded by the deadline
-        else:
-            raise RuntimeError(f"{app} did not start")
+        wait_for_port(port, what=app)
         yield port, process
     finally:
         process.terminate()

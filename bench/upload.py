@@ -154,7 +154,7 @@ def run() -> list[dict]:
                                  capture_output=True, text=True).stdout.strip().splitlines()[-1]
         with _server(env) as (port, pid):
             _upload(port, session, 1_000_000)  # warm-up: imports, first receipt sealed
-            time.sleep(0.5)
+            time.sleep(0.5)  # let the warm-up's buffers be freed before reading the baseline RSS
             baseline_kb = _status_kb(pid, "VmRSS")
             peak_kb = baseline_kb
             sampling = True
@@ -163,7 +163,7 @@ def run() -> list[dict]:
                 nonlocal peak_kb
                 while sampling:
                     peak_kb = max(peak_kb, _status_kb(pid, "VmRSS"))
-                    time.sleep(0.005)
+                    time.sleep(0.005)  # RSS sampling period
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()

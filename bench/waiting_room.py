@@ -28,7 +28,7 @@ from pathlib import Path
 import websockets
 
 from bench.httpload import Connection, p
-from bench.server import ROOT, free_port, serve, server_env
+from bench.server import ROOT, free_port, serve, server_env, wait_for_port
 
 CLIENTS, ROUNDS, RECONNECTS = 1000, 5, 500
 LAYER = os.environ.get("BENCH_CHANNEL_LAYER_KIND", "pubsub")
@@ -350,7 +350,7 @@ def run() -> list[dict]:
         raw = subprocess.Popen([sys.executable, "-c", f"from bench.waiting_room import raw_server; raw_server({raw_port})"],
                                cwd=ROOT, env=dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'src'}"))
         try:
-            time.sleep(1.0)
+            wait_for_port(raw_port, what="the raw websockets server")
             raw_delays, raw_rate = asyncio.run(_raw_run(raw_port))
             _log("reference measured")
         finally:
