@@ -8,23 +8,13 @@ from datetime import time
 import pytest
 from playwright.sync_api import expect
 
-from oficina.accounts.tests.conftest import (
-    PASSWORD,
-    STAFF_PASSWORD,
-    make_totp_device,
-    totp_code,
-)
+from oficina.accounts.tests.browser_steps import sign_in_citizen_in_browser, sign_in_staff_in_browser
+from oficina.accounts.tests.conftest import make_totp_device
 from oficina.appointments.models import Appointment
 from oficina.core.calendar import MADRID
 from oficina.testing.browser import assert_accessible, visit
 
-from .conftest import (
-    give_schedule,
-    make_citizen,
-    make_office,
-    make_service,
-    make_technician,
-)
+from .conftest import give_schedule, make_citizen, make_office, make_service, make_technician
 
 pytestmark = pytest.mark.browser
 
@@ -41,13 +31,7 @@ def test_citizen_books_an_office_appointment_gets_the_mail_and_cancels_it(page, 
     give_schedule(make_technician(office=office), service, weekdays=range(5), start=time(9), end=time(14))
     citizen = make_citizen(office=office)
 
-    visit(page, "/cuenta/acceso/")
-    page.get_by_label("DNI o NIE").fill(citizen.document_number)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Continuar").click()
-    assert_accessible(page)
-    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code(citizen.email))
-    page.get_by_role("button", name="Acceder").click()
+    sign_in_citizen_in_browser(page, mailbox, document_number=citizen.document_number, email=citizen.email)
     assert_accessible(page)
 
     page.get_by_role("link", name="Cita previa").click()
@@ -130,13 +114,7 @@ def test_citizen_books_video_and_office_moves_one_cancels_the_other_and_the_tech
     give_schedule(technician, by_video, weekdays=range(5), start=time(11), end=time(14))
     citizen = make_citizen(office=office)
 
-    visit(page, "/cuenta/acceso/")
-    page.get_by_label("DNI o NIE").fill(citizen.document_number)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Continuar").click()
-    assert_accessible(page)
-    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code(citizen.email))
-    page.get_by_role("button", name="Acceder").click()
+    sign_in_citizen_in_browser(page, mailbox, document_number=citizen.document_number, email=citizen.email)
     assert_accessible(page)
     page.get_by_role("link", name="Cita previa").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mis citas")
@@ -179,13 +157,7 @@ def test_citizen_books_video_and_office_moves_one_cancels_the_other_and_the_tech
     # The technician signs in (password, then the TOTP code) and finds both in the agenda.
     device = make_totp_device(technician)
     staff = desktop_page
-    visit(staff, "/personal/acceso/")
-    staff.get_by_label("Usuario").fill(technician.username)
-    staff.get_by_label("Contraseña").fill(STAFF_PASSWORD)
-    staff.get_by_role("button", name="Continuar").click()
-    assert_accessible(staff)
-    staff.get_by_label("Código de la aplicación").fill(totp_code(device))
-    staff.get_by_role("button", name="Acceder").click()
+    sign_in_staff_in_browser(staff, technician, device)
     expect(staff.get_by_role("heading", level=1)).to_have_text("Hola, Lucía")
     assert_accessible(staff)
     for appointment in (booked_office, moved):
@@ -228,13 +200,7 @@ def test_the_technician_marks_an_appointment_attended_and_the_note_is_in_the_cit
                                created_at=timezone.now())
     device = make_totp_device(technician)
     staff = desktop_page
-    visit(staff, "/personal/acceso/")
-    staff.get_by_label("Usuario").fill(technician.username)
-    staff.get_by_label("Contraseña").fill(STAFF_PASSWORD)
-    staff.get_by_role("button", name="Continuar").click()
-    assert_accessible(staff)
-    staff.get_by_label("Código de la aplicación").fill(totp_code(device))
-    staff.get_by_role("button", name="Acceder").click()
+    sign_in_staff_in_browser(staff, technician, device)
     expect(staff.get_by_role("heading", level=1)).to_have_text("Hola, Lucía")
     assert_accessible(staff)
 

@@ -22,7 +22,8 @@ import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
-from oficina.accounts.tests.conftest import PASSWORD, STAFF_PASSWORD, make_citizen, make_totp_device, totp_code
+from oficina.accounts.tests.browser_steps import sign_in_citizen_in_browser, sign_in_staff_in_browser
+from oficina.accounts.tests.conftest import make_citizen, make_totp_device
 from oficina.appointments.tests.conftest import make_office, make_service, make_technician
 from oficina.attention.models import AttentionSession, ChatMessage, SatisfactionSurvey
 from oficina.testing.browser import DESKTOP, assert_accessible, visit
@@ -59,25 +60,13 @@ def _chat_bodies(page: Page) -> list[str]:
 
 
 def _sign_in_citizen(page: Page, citizen, mailbox) -> None:
-    visit(page, "/cuenta/acceso/")
-    page.get_by_label("DNI o NIE").fill(citizen.document_number)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Continuar").click()
-    assert_accessible(page)
-    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code(citizen.email))
-    page.get_by_role("button", name="Acceder").click()
+    sign_in_citizen_in_browser(page, mailbox, document_number=citizen.document_number, email=citizen.email)
     assert_accessible(page)
 
 
 def _sign_in_technician(page: Page, technician) -> None:
     device = make_totp_device(technician)
-    visit(page, "/personal/acceso/")
-    page.get_by_label("Usuario").fill(technician.username)
-    page.get_by_label("Contraseña").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Continuar").click()
-    assert_accessible(page)
-    page.get_by_label("Código de la aplicación").fill(totp_code(device))
-    page.get_by_role("button", name="Acceder").click()
+    sign_in_staff_in_browser(page, technician, device)
     assert_accessible(page)
 
 

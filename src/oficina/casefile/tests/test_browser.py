@@ -16,7 +16,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from oficina.accounts.tests.conftest import PASSWORD, make_citizen, make_office
+from oficina.accounts.tests.browser_steps import sign_in_citizen_in_browser
+from oficina.accounts.tests.conftest import make_citizen, make_office
 from oficina.casefile.models import Document, DocumentVersion
 from oficina.registry.models import RegistryEntry
 from oficina.testing.browser import assert_accessible, visit
@@ -28,13 +29,7 @@ pytestmark = pytest.mark.browser
 
 
 def sign_in(page, mailbox, citizen) -> None:
-    visit(page, "/cuenta/acceso/")
-    page.get_by_label("DNI o NIE").fill(citizen.document_number)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Continuar").click()
-    assert_accessible(page)
-    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code(citizen.email))
-    page.get_by_role("button", name="Acceder").click()
+    sign_in_citizen_in_browser(page, mailbox, document_number=citizen.document_number, email=citizen.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hola, María")
     assert_accessible(page)
 

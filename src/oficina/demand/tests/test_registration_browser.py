@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from oficina.accounts.tests.browser_steps import sign_in_citizen_in_browser
 from oficina.accounts.tests.conftest import PASSWORD, make_citizen, make_office
 from oficina.demand.models import Demand, RegistrationDraft
 from oficina.registry.constants import EntryKind
@@ -32,13 +33,7 @@ def expect_step(page, number: int, title: str) -> None:
 
 
 def sign_in(page, mailbox, document_number: str, email: str, *, count: int, name: str) -> None:
-    visit(page, "/cuenta/acceso/")
-    page.get_by_label("DNI o NIE").fill(document_number)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Continuar").click()
-    assert_accessible(page)
-    page.get_by_label("Código de 6 cifras").fill(mailbox.last_code(email, count=count))
-    page.get_by_role("button", name="Acceder").click()
+    sign_in_citizen_in_browser(page, mailbox, document_number=document_number, email=email, messages=count)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hola, {name}")
     assert_accessible(page)
 

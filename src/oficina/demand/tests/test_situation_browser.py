@@ -12,14 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from oficina.accounts.tests.conftest import (
-    STAFF_PASSWORD,
-    make_citizen,
-    make_office,
-    make_staff,
-    make_totp_device,
-    totp_code,
-)
+from oficina.accounts.tests.browser_steps import sign_in_staff_in_browser
+from oficina.accounts.tests.conftest import make_citizen, make_office, make_staff, make_totp_device
 from oficina.core.calendar import to_madrid
 from oficina.demand import services
 from oficina.demand.constants import DemandAction, DemandState
@@ -101,13 +95,7 @@ def test_technician_corrects_with_a_reason_and_renews_in_person(desktop_page):
     Demand.objects.filter(pk=demand.pk).update(next_renewal_date=timezone.localdate())
     device = make_totp_device(technician)
     staff = desktop_page
-    visit(staff, "/personal/acceso/")
-    staff.get_by_label("Usuario").fill(technician.username)
-    staff.get_by_label("Contraseña").fill(STAFF_PASSWORD)
-    staff.get_by_role("button", name="Continuar").click()
-    assert_accessible(staff)
-    staff.get_by_label("Código de la aplicación").fill(totp_code(device))
-    staff.get_by_role("button", name="Acceder").click()
+    sign_in_staff_in_browser(staff, technician, device)
     expect(staff.get_by_role("heading", level=1)).to_have_text("Hola, Lucía")
     assert_accessible(staff)
 
