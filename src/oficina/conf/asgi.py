@@ -4,9 +4,15 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oficina.conf.base")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application does
+
+from django.conf import settings  # noqa: E402
+
+from oficina.core.asgi_handler import ThreadSetASGIHandler  # noqa: E402
+
+django_asgi_app = ThreadSetASGIHandler(threads=settings.HTTP_THREADS)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

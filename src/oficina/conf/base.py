@@ -141,6 +141,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_int
         "timeout": env_int("DATABASE_POOL_TIMEOUT_SECONDS", 30),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# HTTP requests run on this many long-lived threads per server process (core/asgi_handler.py); the rest
+# wait their turn. Keep it below the database pool's size: each thread holds a connection per request.
+HTTP_THREADS = env_int("HTTP_THREADS", 4)
 
 # --- Real time ----------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
