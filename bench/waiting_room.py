@@ -6,9 +6,13 @@ one uvicorn process (PostgreSQL + the Redis channel layer, as in production).
 - `fanout_p99_ms`: the same change event published to the service's group from outside the server
   (through Redis), to each client's receipt: the delivery alone, without the HTTP request in front.
 - `messages_per_s`: position messages delivered per second during the HTTP rounds.
+- `server_cpu_ms_per_update` / `server_cpu_ms_per_fanout`: CPU time of the server process (all threads) per
+  round of each kind: what a change costs the server, whatever else runs on the machine.
 - `reconnect_success` / `stale_group_members`: 500 clients drop their socket and reconnect within one
   second; how many get their position back, and how many group members in Redis do not belong to a live
   socket afterwards (goal 0).
+The clients (all in this process) hold their own garbage collector during the measured rounds: its pauses
+are this process's, not the server's (`_measure_rounds`).
 Reference: a raw `websockets` server (its own process) with the same 1,000 clients, sending each its own
 JSON on a trigger — the same measurement, the ratio tells what Django + Channels cost on top.
 """
@@ -16,6 +20,7 @@ JSON on a trigger — the same measurement, the ratio tells what Django + Channe
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import secrets
@@ -28,9 +33,10 @@ from pathlib import Path
 import websockets
 
 from bench.httpload import Connection, p
-from bench.server import ROOT, free_port, serve, server_env, wait_for_port
+from bench.server import ROOT, free_port, serve_process, server_env, wait_for_port
 
 CLIENTS, ROUNDS, RECONNECTS = 1000, 5, 500
+SERVER_PROCESSES = 1
 LAYER = os.environ.get("BENCH_CHANNEL_LAYER_KIND", "pubsub")
 _T0 = time.perf_counter()
 
@@ -174,7 +180,20 @@ async def _connect_all(clients: list[Client], batch: int = 100) -> int:
 
 
 async def _measure_rounds(clients: list[Client], trigger, expected_per_round: int) -> tuple[list[float], float]:
-    """ROUNDS changes; for each, the delay from the trigger to each client's next message."""
+    """ROUNDS changes; for each, the delay from the trigger to each client's next message.
+
+    The 1,000 clients share this one process, and so its garbage collector: a full collection here
+    (100–200 ms once their messages pile up) stalls every client at once and showed up as the server's
+    latency. Browsers do not share a heap, so the collector waits until the rounds are over."""
+    gc.collect()
+    gc.disable()
+    try:
+        return await _rounds(clients, trigger, expected_per_round)
+    finally:
+        gc.enable()
+
+
+async def _rounds(clients: list[Client], trigger, expected_per_round: int) -> tuple[list[float], float]:
     delays: list[float] = []
     delivered, busy = 0, 0.0
     for round_index in range(ROUNDS):
@@ -199,7 +218,16 @@ async def _measure_rounds(clients: list[Client], trigger, expected_per_round: in
     return delays, delivered / busy if busy else 0.0
 
 
-async def _app_run(port: int, keys: list[str], service_id: int) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process (all its threads), from /proc; 0 elsewhere."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _app_run(port: int, pid: int, keys: list[str], service_id: int) -> dict:
     import redis.asyncio as aioredis
 
     url, origin = f"ws://127.0.0.1:{port}/ws/atencion/sala/", f"http://127.0.0.1:{port}"
@@ -222,13 +250,16 @@ async def _app_run(port: int, keys: list[str], service_id: int) -> dict:
 
     await leave(ROUNDS)  # warm-up (first request of its kind in the process); not measured
     await asyncio.sleep(0.5)
+    cpu = _cpu_seconds(pid)
     delays, rate = await _measure_rounds(clients, leave, len(clients))
+    cpu_update = (_cpu_seconds(pid) - cpu) / ROUNDS
     http.close()
     _log("rounds done")
 
     # The fan-out alone: the same group event published from outside the server (this process, through
     # Redis), without the HTTP request, its audit record and its queries in front of it.
     fanout: list[float] = []
+    cpu_fanout = None
     if LAYER != "memory":
         from asgiref.sync import sync_to_async
         from channels.layers import get_channel_layer
@@ -242,7 +273,9 @@ async def _app_run(port: int, keys: list[str], service_id: int) -> dict:
             await layer.group_send(f"attention.service.{service_id}",
                                    dict(event, per_place=event["per_place"] + 10 * (round_index + 1)))
 
+        cpu = _cpu_seconds(pid)
         fanout, _rate = await _measure_rounds(clients, publish, len(clients))
+        cpu_fanout = (_cpu_seconds(pid) - cpu) / ROUNDS
 
     # 500 drop and come back within one second
     movers = clients[:RECONNECTS]
@@ -264,6 +297,8 @@ async def _app_run(port: int, keys: list[str], service_id: int) -> dict:
     await asyncio.sleep(1.0)
     redis = aioredis.from_url(REDIS_DB)
     live = sum(1 for c in clients if c.socket is not None and c.socket.state.name == "OPEN")
+    # The service's group holds one channel per server process (attention/fanout.py), not one per socket;
+    # each live socket holds its own channel, in its ticket's group.
     if LAYER == "memory":  # nothing to inspect from outside the process
         stale = None
     elif LAYER == "core":  # group members are sorted sets in Redis
@@ -271,14 +306,15 @@ async def _app_run(port: int, keys: list[str], service_id: int) -> dict:
         ticket_members = 0
         async for key in redis.scan_iter(match="asgi:group:attention.ticket.*"):
             ticket_members += await redis.zcard(key)
-        stale = max(0, members - live) + max(0, ticket_members - live)
-    else:  # pub/sub: each live consumer holds one subscribed channel; groups live in the process
+        stale = max(0, members - SERVER_PROCESSES) + max(0, ticket_members - live)
+    else:  # pub/sub: a subscribed channel per live socket and per process; groups live in the process
         subscribed = len(await redis.pubsub_channels("asgispecific.*"))
-        stale = max(0, subscribed - live)
+        ticket_groups = len(await redis.pubsub_channels("asgi__group__attention.ticket.*"))
+        stale = max(0, subscribed - live - SERVER_PROCESSES) + max(0, ticket_groups - live)
     await redis.aclose()
     await asyncio.gather(*(c.close() for c in clients))
     return {"connected": connected, "delays": delays, "rate": rate, "fanout": fanout, "reconnected": sum(results),
-            "stale": stale}
+            "stale": stale, "cpu_update": cpu_update, "cpu_fanout": cpu_fanout}
 
 
 # --- Reference: a raw websockets server ------------------------------------------------------------
@@ -356,8 +392,8 @@ def run() -> list[dict]:
         finally:
             raw.terminate()
             raw.wait(timeout=10)
-        with serve("oficina.conf.asgi:application", env) as port:
-            result = asyncio.run(_app_run(port, keys, service_id))
+        with serve_process("oficina.conf.asgi:application", env) as (port, server):
+            result = asyncio.run(_app_run(port, server.pid, keys, service_id))
             _log("application measured")
     setup = f"postgresql+redis ({LAYER} layer), {CLIENTS} clients, {ROUNDS} rounds, one uvicorn process"
     p99, raw_p99 = p(result["delays"], 99), p(raw_delays, 99)
@@ -372,6 +408,11 @@ def run() -> list[dict]:
          "value": round(p(result["fanout"], 99), 1) if result["fanout"] else None, "unit": "ms",
          "reference": round(raw_p99, 1),
          "ratio": round(p(result["fanout"], 99) / raw_p99, 2) if result["fanout"] else None, "setup": setup},
+        {"benchmark": "waiting_room", "metric": "server_cpu_ms_per_update",
+         "value": round(1000 * result["cpu_update"], 1), "unit": "ms", "setup": setup},
+        {"benchmark": "waiting_room", "metric": "server_cpu_ms_per_fanout",
+         "value": round(1000 * result["cpu_fanout"], 1) if result["cpu_fanout"] is not None else None, "unit": "ms",
+         "setup": setup},
         {"benchmark": "waiting_room", "metric": "messages_per_s", "value": round(result["rate"], 1), "unit": "msg/s",
          "reference": round(raw_rate, 1), "ratio": round(result["rate"] / raw_rate, 4) if raw_rate else None,
          "setup": setup},
