@@ -10,7 +10,10 @@ connect time of the two-browser test.
 - `live_session` / `messages_stored`: every message sent is in the database exactly once.
 - `live_session` / `video_connect_median_ms`: from the technician's click on "Llamar al siguiente" to
   `connected` on both sides, in `attention/tests/test_live_browser.py` (real queue pages, Chromium's fake
-  camera, loopback, no STUN/TURN), run VIDEO_RUNS times in its own pytest process; the median.
+  camera, loopback, no STUN/TURN), run VIDEO_RUNS times in its own pytest process; the median. The
+  citizen's click on "Atender la llamada" is made as soon as the button shows. Each run's line in
+  `$VAR_DIR/bench/video_connect_ms.jsonl` also has the steps of both pages (navigation, response, parsed,
+  script, socket, prepared offer, peer, offer/answer, media, connected), in ms from the call click.
 
 `python -m bench.live_session` prints the rows as JSON.
 """
@@ -228,7 +231,8 @@ def video_benchmark() -> list[dict]:
                                 f"connected on both sides), loopback, fake camera; each: {sorted(round(t) for t in times)}"},
         {"benchmark": "live_session", "metric": "video_answer_to_connected_median_ms",
          "value": round(statistics.median(answered)), "unit": "ms",
-         "setup": "click on 'Atender la llamada' → connected on both sides (both session pages load, socket, offer/answer, ICE)"},
+         "setup": "click on 'Atender la llamada' → connected on both sides (the citizen's session page loads and "
+                  "joins; the technician's page, open since the call, sends its prepared offer; answer, ICE, DTLS)"},
     ]
 
 

@@ -251,7 +251,9 @@ def ticket_leave(*, ticket: Ticket, actor: User, now: datetime | None = None) ->
     was_called = ticket.status == Ticket.Status.CALLED
     ticket.status, ticket.closed_at = Ticket.Status.LEFT, now or timezone.now()
     ticket.save(update_fields=["status", "closed_at"])
-    audit_record(event=AuditEvent.ATTENTION_TICKET_LEFT, actor=actor, target=ticket)
+    discarded = _session_discard(ticket) if was_called else None
+    audit_record(event=AuditEvent.ATTENTION_TICKET_LEFT, actor=actor, target=ticket,
+                 details={"session_discarded": discarded} if discarded else None)
     _publish_queue(ticket.service_id)
     if was_called and ticket.technician_id:
         send_event_on_commit(technician_group(ticket.technician_id), {"type": "console.changed"})
@@ -291,11 +293,52 @@ def ticket_call_next(*, technician: User, now: datetime | None = None) -> Ticket
             raise QueueEmpty(_("No hay nadie esperando."))
         ticket.status, ticket.technician, ticket.called_at = Ticket.Status.CALLED, technician, now
         ticket.save(update_fields=["status", "technician", "called_at"])
+        session = _session_prepare(ticket=ticket, now=now)
         audit_record(event=AuditEvent.ATTENTION_TICKET_CALLED, actor=technician, target=ticket,
-                     details={"service": ticket.service_id, "missed_calls": ticket.missed_calls})
+                     details={"service": ticket.service_id, "missed_calls": ticket.missed_calls,
+                              "session_id": session.pk})
         _announce_call(ticket)
         _publish_queue(ticket.service_id)
     return ticket
+
+
+def _session_prepare(*, ticket: Ticket, now: datetime) -> AttentionSession:
+    """The session of a call, made when the technician calls so that their session page (socket, camera,
+    WebRTC offer) is ready before the citizen answers; the call connects as soon as the citizen's page
+    does. Until the citizen answers (`session_start`) it is only a room being prepared: no chat, no
+    documents, no finishing, and the citizen cannot open it. Unanswered, it is discarded
+    (`_session_discard`). `ticket.session` is this object afterwards (one-to-one cache)."""
+    session = AttentionSession(ticket=ticket, citizen_id=ticket.citizen_id, technician_id=ticket.technician_id,
+                               service_id=ticket.service_id, mode=ticket.mode, started_at=now)
+    session.save()
+    return session
+
+
+def _session_discard(ticket: Ticket) -> int | None:
+    """A call that ends unanswered (missed, or the citizen left): its prepared session goes away, so the
+    technician's page goes back to the console and no longer opens the citizen's file, and the ticket may
+    be called again (one session per ticket). Nothing was said in it (chat and documents wait for the
+    answer). Returns the id of the session discarded, for the audit record."""
+    session = AttentionSession.objects.filter(ticket=ticket, ended_at__isnull=True).first()
+    if session is None:
+        return None
+    session_id = session.pk
+    send_event_on_commit(session_group(session_id), {
+        "type": "session.ended", "url": reverse("attention:console"),
+        "survey_url": reverse("attention:waiting_room"), "unanswered": True,
+    })
+    session.delete()
+    return session_id
+
+
+def session_answered(session: AttentionSession) -> bool:
+    """Whether the citizen has accepted the call (a session exists from the call on: `_session_prepare`)."""
+    return session.ticket.status != Ticket.Status.CALLED
+
+
+def _require_answered(session: AttentionSession) -> None:
+    if not session_answered(session):
+        raise WrongState(_("La persona todavía no ha aceptado la llamada."), "not_answered")
 
 
 def _announce_call(ticket: Ticket) -> None:
@@ -337,13 +380,14 @@ def ticket_missed(*, ticket: Ticket, actor: User | None = None, now: datetime | 
     if actor is not None and (ticket.technician_id != actor.pk or not can_attend(actor)):
         raise NotAllowed(_("Solo quien llamó puede marcar que no responde."))
     technician_id = ticket.technician_id
+    discarded = _session_discard(ticket)
     ticket.missed_calls += 1
     ticket.called_at, ticket.technician = None, None
     if ticket.missed_calls >= 2:
         ticket.status, ticket.closed_at = Ticket.Status.REMOVED, now
         ticket.save(update_fields=["missed_calls", "called_at", "technician", "status", "closed_at"])
         audit_record(event=AuditEvent.ATTENTION_TICKET_REMOVED, actor=actor, target=ticket,
-                     details={"missed_calls": ticket.missed_calls})
+                     details={"missed_calls": ticket.missed_calls, "session_discarded": discarded})
         send_event_on_commit(ticket_group(ticket.pk), {"type": "waiting.removed", "message": _missed_message()})
     else:
         following = (Ticket.objects.filter(service_id=ticket.service_id, status=Ticket.Status.WAITING)
@@ -356,7 +400,7 @@ def ticket_missed(*, ticket: Ticket, actor: User | None = None, now: datetime | 
         ticket.status = Ticket.Status.WAITING
         ticket.save(update_fields=["missed_calls", "called_at", "technician", "status", "priority", "queued_at"])
         audit_record(event=AuditEvent.ATTENTION_TICKET_MISSED, actor=actor, target=ticket,
-                     details={"missed_calls": ticket.missed_calls})
+                     details={"missed_calls": ticket.missed_calls, "session_discarded": discarded})
     _publish_queue(ticket.service_id)
     if technician_id:
         send_event_on_commit(technician_group(technician_id), {"type": "console.changed"})
@@ -419,7 +463,8 @@ def session_url(session: AttentionSession) -> str:
 
 @transaction.atomic
 def session_start(*, ticket: Ticket, citizen: User, now: datetime | None = None) -> AttentionSession:
-    """The called citizen answers: the session opens and the technician's console goes to it."""
+    """The called citizen answers (accepts to be seen and heard): the session prepared at the call starts.
+    The technician is already on its page; a console of theirs still open elsewhere is sent there too."""
     now = now or timezone.now()
     ticket = _locked(ticket)
     if ticket.citizen_id != citizen.pk:
@@ -430,9 +475,11 @@ def session_start(*, ticket: Ticket, citizen: User, now: datetime | None = None)
         raise WrongState(_("La llamada ha caducado. Espere a que le vuelvan a llamar."))
     ticket.status = Ticket.Status.IN_SESSION
     ticket.save(update_fields=["status"])
-    session = AttentionSession(ticket=ticket, citizen_id=ticket.citizen_id, technician_id=ticket.technician_id,
-                               service_id=ticket.service_id, mode=ticket.mode, started_at=now)
-    session.save()
+    session = AttentionSession.objects.filter(ticket=ticket).first()
+    if session is None:  # called before sessions were prepared at the call
+        session = _session_prepare(ticket=ticket, now=now)
+    session.started_at = now  # the attention starts now; its duration feeds the estimated waits
+    session.save(update_fields=["started_at"])
     audit_record(event=AuditEvent.ATTENTION_SESSION_STARTED, actor=citizen, target=session,
                  details={"ticket": ticket.number, "technician_id": ticket.technician_id, "mode": ticket.mode})
     send_event_on_commit(technician_group(ticket.technician_id),
@@ -457,6 +504,7 @@ def session_transfer(*, session: AttentionSession, technician: User, to_service:
         raise NotAllowed(_("Solo el técnico o la técnica de la atención puede derivarla."))
     if session.ended_at is not None:
         raise WrongState(_("Esta atención ya ha terminado."))
+    _require_answered(session)
     if to_technician is not None and (to_technician.pk == technician.pk or not is_staff_member(to_technician)):
         raise WrongState(_("Elija a otra persona del equipo."), field="to_technician")
     if to_service is None and to_technician is None:
@@ -503,6 +551,7 @@ def session_finish(*, session: AttentionSession, technician: User, outcome: str,
         raise NotAllowed(_("Solo el técnico o la técnica de la atención puede finalizarla."))
     if session.ended_at is not None:
         raise WrongState(_("Esta atención ya ha terminado."))
+    _require_answered(session)
     if outcome not in AttentionSession.Outcome.values or outcome == AttentionSession.Outcome.REFERRED:
         raise WrongState(_("Elija el resultado de la atención."), field="outcome")
     notes = (notes or "").strip()
@@ -559,6 +608,7 @@ def _open_session(session: AttentionSession) -> AttentionSession:
     session = _locked_session(session)
     if session.ended_at is not None:
         raise WrongState(_("Esta atención ya ha terminado."))
+    _require_answered(session)
     return session
 
 
@@ -617,11 +667,12 @@ def document_send(*, session: AttentionSession, technician: User, document: Any 
     uploaded now to the file (origin administration, registry entry). The chat carries it."""
     from oficina.casefile import services as casefile_services
 
-    session = AttentionSession.objects.select_related("citizen").get(pk=session.pk)
+    session = AttentionSession.objects.select_related("citizen", "ticket").get(pk=session.pk)
     if not can_act_as_session_technician(technician, session):
         raise NotAllowed(_("Solo el técnico o la técnica de la atención puede enviar documentos."))
     if session.ended_at is not None:
         raise WrongState(_("Esta atención ya ha terminado."))
+    _require_answered(session)  # before the upload: nothing goes into the file for a call not answered
     if document is None and uploaded_file is None:
         raise WrongState(_("Elija un documento del expediente o suba uno."), field="document")
     if document is not None and document.citizen_id != session.citizen_id:

@@ -29,7 +29,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from oficina.attention import chat, selectors
+from oficina.attention import chat, selectors, services
 from oficina.attention.permissions import verify_otp_from_session
 from oficina.attention.signalling import MAX_SIGNAL_BYTES, RateLimiter, SignalRefused, signal_clean
 from oficina.core.exceptions import ApplicationError
@@ -62,6 +62,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     role: str = ""
     group: str = ""
     instance: str = ""  # one page load of the browser (`?i=`): a WebSocket reconnect keeps it, a reload not
+    answered: bool = False  # the citizen has accepted the call (chat and documents wait for it)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels hops through its one shared sync thread (`close_old_connections`) before every message;
@@ -85,6 +86,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if self.session.ended_at is not None:
             await self.send_json(self._ended_message({}))
             await self.close(code=CLOSE_ENDED)
+            return
+        # A session exists from the call on; the citizen comes in only through "Atender la llamada", and
+        # the technician, waiting meanwhile, may write once the citizen is here (see services).
+        self.answered = services.session_answered(self.session)
+        if self.role == "citizen" and not self.answered:
+            await self.close(code=CLOSE_FORBIDDEN)  # the page then sends them to the waiting room
             return
         self.signal_limit = RateLimiter(burst=50, per_second=20)
         self.chat_limit = RateLimiter(burst=30, per_second=5)
@@ -162,6 +169,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def _chat_send(self, content: dict[str, Any]) -> None:
         client_id = content.get("client_id")
+        if not self.answered:
+            await self._error("not_answered", _("La persona todavía no ha aceptado la llamada: podrá escribirle "
+                                                "cuando la acepte."), client_id=client_id)
+            return
         if not self.chat_limit.allow():
             await self._error("rate_limited", _("Está enviando mensajes demasiado deprisa; espere un momento."),
                               client_id=client_id)
@@ -209,6 +220,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def session_peer(self, event: dict[str, Any]) -> None:
         if event.get("role") == self.role:
             return
+        if event.get("present"):
+            self.answered = True  # the citizen's socket gets in only after answering
         await self.send_json({"type": "session.peer", "role": event["role"], "present": event["present"],
                               "instance": event.get("instance", ""), "connection": event.get("connection", "")})
         reply_to = event.get("reply_to")

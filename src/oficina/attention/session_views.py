@@ -12,7 +12,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
+from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -22,9 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from oficina.accounts.permissions import complete_session_required
-from oficina.attention import chat, selectors
+from oficina.attention import chat, selectors, services
 from oficina.attention.ice import ice_servers
-from oficina.attention.models import AttentionSession, SatisfactionSurvey
+from oficina.attention.models import AttentionSession, SatisfactionSurvey, Ticket
 from oficina.casefile.services import citizen_file_access_record
 from oficina.core.forms import DescribedFieldsMixin
 
@@ -109,6 +113,14 @@ def _has_survey(session: AttentionSession) -> bool:
         return False
 
 
+def _answer_deadline(session: AttentionSession) -> str:
+    """Until when the citizen may still answer the call (ISO 8601); "" once answered."""
+    ticket = session.ticket
+    if ticket.status != Ticket.Status.CALLED or ticket.called_at is None:
+        return ""
+    return (ticket.called_at + timedelta(seconds=settings.ATTENTION_ANSWER_SECONDS)).isoformat()
+
+
 def _render(request: HttpRequest, session: AttentionSession, form: ChatMessageForm, *, status: int = 200
             ) -> HttpResponse:
     role = _role(session, request.user)
@@ -130,6 +142,7 @@ def _render(request: HttpRequest, session: AttentionSession, form: ChatMessageFo
         "console_url": reverse("attention:console"),
         "texts": _texts(role),
         "can_rate": role == "citizen" and session.ended_at is not None and not _has_survey(session),
+        "answer_deadline": _answer_deadline(session),
     }
     panel_context = getattr(selectors, "session_panel_context", None)
     if panel_context is not None:
@@ -141,6 +154,10 @@ def _render(request: HttpRequest, session: AttentionSession, form: ChatMessageFo
 @complete_session_required
 def session_page(request: HttpRequest, token: str) -> HttpResponse:
     session = selectors.session_get_for_user(token=token, user=request.user)
+    if not services.session_answered(session):
+        unanswered = _unanswered(request, session)
+        if unanswered is not None:
+            return unanswered
     if (session.ended_at is not None and _role(session, request.user) == "citizen" and not _has_survey(session)
             and "historial" not in request.GET):
         return redirect(survey_url(session))
@@ -150,13 +167,28 @@ def session_page(request: HttpRequest, token: str) -> HttpResponse:
     return _render(request, session, ChatMessageForm(initial={"client_id": uuid.uuid4().hex}))
 
 
+def _unanswered(request: HttpRequest, session: AttentionSession) -> HttpResponse | None:
+    """A session prepared at the call, not answered yet. The citizen answers in the waiting room (being
+    seen and heard needs their "Atender la llamada"); the technician waits here, unless the answer
+    deadline has passed, which is applied now (as the console does) and sends them back to the console."""
+    if _role(session, request.user) == "citizen":
+        return redirect("attention:waiting_room")
+    ticket = services.ticket_expire_if_due(ticket=session.ticket)
+    if ticket.status != Ticket.Status.CALLED:
+        flash.info(request, _("Turno %(number)s: no ha respondido a la llamada.") % {"number": ticket.number})
+        return redirect("attention:console")
+    return None
+
+
 @require_POST
 @complete_session_required
 def session_message_post(request: HttpRequest, token: str) -> HttpResponse:
     """The chat without JavaScript: store the message, back to the page (at the chat)."""
     session = selectors.session_get_for_user(token=token, user=request.user)
     form = ChatMessageForm(request.POST)
-    if form.is_valid():
+    if not services.session_answered(session):
+        form.add_error(None, _("La persona todavía no ha aceptado la llamada: podrá escribirle cuando la acepte."))
+    elif form.is_valid():
         try:
             chat.chat_message_post(session=session, sender=request.user, body=form.cleaned_data["body"],
                                    client_id=form.cleaned_data["client_id"] or None)

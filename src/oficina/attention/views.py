@@ -180,10 +180,14 @@ def _console_context(request: HttpRequest, presence_form: Any = None) -> dict[st
     current = selectors.current_ticket_for_technician(technician=request.user)
     return {
         "presence": presence, "presence_form": presence_form, "snapshot": selectors.console_snapshot(),
-        "current": current,
-        "current_session_url": services.session_url(current.session)
-        if current is not None and current.status == Ticket.Status.IN_SESSION else "",
+        "current": current, "current_session_url": _current_session_url(current),
     }
+
+
+def _current_session_url(current: Ticket | None) -> str:
+    """The page of the technician's current call or attention (a session exists from the call on)."""
+    session = getattr(current, "session", None) if current is not None else None
+    return services.session_url(session) if session is not None else ""
 
 
 @staff_required
@@ -199,8 +203,7 @@ def console_state(request: HttpRequest) -> JsonResponse:
     snapshot = selectors.console_snapshot()
     current = selectors.current_ticket_for_technician(technician=request.user)
     snapshot["current"] = None if current is None else {
-        "number": current.number, "status": current.status,
-        "url": services.session_url(current.session) if current.status == Ticket.Status.IN_SESSION else "",
+        "number": current.number, "status": current.status, "url": _current_session_url(current),
     }
     return JsonResponse(snapshot)
 
@@ -222,13 +225,16 @@ def presence(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def call_next(request: HttpRequest) -> HttpResponse:
+    """Call the next citizen and go straight to the session page, which gets the call ready (socket,
+    camera, offer) while the citizen answers."""
     try:
         ticket = services.ticket_call_next(technician=request.user)
-        messages.success(request, _("Ha llamado al turno %(number)s. Esperando a que responda.")
-                         % {"number": ticket.number})
     except AttentionError as error:
         messages.error(request, error.message)
-    return redirect("attention:console")
+        return redirect("attention:console")
+    messages.success(request, _("Ha llamado al turno %(number)s. Esperando a que responda.")
+                     % {"number": ticket.number})
+    return redirect(services.session_url(ticket.session))
 
 
 def _called_ticket(request: HttpRequest) -> Ticket:
@@ -241,12 +247,14 @@ def _called_ticket(request: HttpRequest) -> Ticket:
 @staff_required
 @require_POST
 def recall(request: HttpRequest) -> HttpResponse:
+    ticket = _called_ticket(request)
     try:
-        services.ticket_recall(ticket=_called_ticket(request), technician=request.user)
+        services.ticket_recall(ticket=ticket, technician=request.user)
         messages.success(request, _("Ha vuelto a llamar."))
     except AttentionError as error:
         messages.error(request, error.message)
-    return redirect("attention:console")
+        return redirect("attention:console")
+    return redirect(_current_session_url(ticket) or reverse("attention:console"))
 
 
 @staff_required

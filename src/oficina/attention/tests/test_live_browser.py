@@ -26,7 +26,7 @@ from oficina.accounts.tests.browser_steps import sign_in_citizen_in_browser, sig
 from oficina.accounts.tests.conftest import make_citizen, make_totp_device
 from oficina.appointments.tests.conftest import make_office, make_service, make_technician
 from oficina.attention.models import AttentionSession, ChatMessage, SatisfactionSurvey
-from oficina.testing.browser import DESKTOP, assert_accessible, visit
+from oficina.testing.browser import DESKTOP, assert_accessible, outside_playwright_loop, visit
 
 pytestmark = pytest.mark.browser
 
@@ -99,15 +99,14 @@ def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_
     phone.wait_for_url("**/atencion/sala/")
     assert_accessible(phone)
 
-    # Call next → the citizen answers → both on the session page.
+    # Call next → the technician is on the session page at once (it gets the call ready) → the citizen
+    # answers → the call connects. The technician's page is checked with axe once connected (its waiting
+    # state has its own test below).
     # The console reloads itself when the first ticket arrives: wait for the queue table, check that page.
     expect(staff.get_by_role("table")).to_be_visible(timeout=10_000)
     assert_accessible(staff)
     called_at_ms = time.time() * 1000
     staff.get_by_role("button", name="Llamar al siguiente").click()
-    audit_started_ms = time.time() * 1000
-    assert_accessible(staff)  # the console after the call, checked while the call reaches the citizen
-    audit_ms = time.time() * 1000 - audit_started_ms
     answer = phone.get_by_role("button", name="Atender la llamada")
     expect(answer).to_be_visible(timeout=10_000)
     answered_at_ms = time.time() * 1000
@@ -122,12 +121,14 @@ def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_
     _remote_video_plays(phone)
     _remote_video_plays(staff)
     _record_connect_time(connected - called_at_ms, {
-        "console_axe_ms": round(audit_ms), "answer_clicked": round(answered_at_ms - called_at_ms),
+        "answer_clicked": round(answered_at_ms - called_at_ms),
         "answer_to_connected_ms": round(connected - answered_at_ms),
         **{name: _steps(page, called_at_ms) for name, page in (("citizen", phone), ("technician", staff))}})
     assert_accessible(phone)
     assert_accessible(staff)
     expect(phone.locator("#call-status")).to_have_text("Videollamada conectada.")
+    expect(staff.get_by_text("Ha llamado al turno O-001")).to_be_visible()
+    expect(staff.locator("[data-pending]")).to_be_hidden()  # "waiting for the answer" is gone
     assert phone.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # fits a phone
 
     # Chat both ways.
@@ -180,7 +181,12 @@ def test_citizen_and_technician_talk_by_video_and_chat_survive_a_cut_and_finish_
 def _steps(page: Page, since_ms: float) -> dict[str, int]:
     """Milliseconds from `since_ms` to each step of the session page (navigation, socket, peer, media,
     offer/answer, connected), from call.js's timings."""
-    steps = page.evaluate("() => ({page: performance.timeOrigin, ...window.oficinaSession.timings})")
+    steps = page.evaluate("""() => {
+        const navigation = performance.getEntriesByType("navigation")[0] || {};
+        const at = (name) => performance.timeOrigin + (navigation[name] || 0);
+        return {page: performance.timeOrigin, redirect_end: at("redirectEnd"), response: at("responseStart"),
+                html: at("responseEnd"), parsed: at("domInteractive"), ...window.oficinaSession.timings};
+    }""")
     return {name: round(value - since_ms) for name, value in steps.items()}
 
 
@@ -296,4 +302,48 @@ def test_a_call_that_cannot_connect_falls_back_to_the_chat(open_page, live_serve
     _say(citizen, "No le veo, sigo por aquí.")
     expect(staff.get_by_text("No le veo, sigo por aquí.")).to_be_visible()
     assert_accessible(citizen)
+    assert_accessible(staff)
+
+
+def test_the_technician_waits_on_the_session_page_and_goes_back_to_the_console_when_the_citizen_leaves(
+        open_page, live_server_url, settings):
+    """After "Llamar al siguiente" the technician is on the session page, camera on and the call prepared,
+    with "Volver a llamar" and "No responde"; nothing can be written yet. The citizen leaves the waiting
+    room instead of answering: the technician's page goes back to the console by itself."""
+    from oficina.attention import services
+    from oficina.attention.models import Presence, Ticket
+
+    from .queue_fixtures import new_citizen, new_service, new_technician
+
+    settings.ATTENTION_OPENING_DAYS = list(range(7))
+    settings.ATTENTION_OPENS, settings.ATTENTION_CLOSES = "00:00", "24:00"
+    settings.ATTENTION_OPEN_ON_HOLIDAYS = True
+    settings.ATTENTION_STUN_URLS, settings.ATTENTION_TURN_URLS = [], []
+    technician = new_technician()
+    citizen = new_citizen(first_name="Ana")
+    with outside_playwright_loop():  # the services publish to the channel layer
+        services.presence_set(technician=technician, status=Presence.Status.ONLINE)
+        services.ticket_take(citizen=citizen, service=new_service(), mode="video")
+    staff = _open_signed_in(open_page, technician, live_server_url, **DESKTOP, **MEDIA)
+    phone = _open_signed_in(open_page, citizen, live_server_url, **MEDIA)
+    visit(phone, "/atencion/sala/")
+    visit(staff, "/atencion/puesto/")
+
+    staff.get_by_role("button", name="Llamar al siguiente").click()
+    staff.wait_for_url("**/atencion/sesion/**")
+    expect(staff.locator("[data-pending]")).to_contain_text("Está llamando al turno O-001")
+    expect(staff.get_by_role("button", name="No responde")).to_be_visible()
+    staff.wait_for_function("() => window.oficinaSession && 'prepared' in window.oficinaSession.timings "
+                            "&& 'media' in window.oficinaSession.timings")
+    assert staff.evaluate("() => document.body.dataset.callState") == "waiting"
+    _say(staff, "¿Me oye?")
+    expect(staff.locator(".chat-message", has_text="¿Me oye?")).to_contain_text("todavía no ha aceptado la llamada")
+    assert_accessible(staff)
+
+    expect(phone.get_by_role("button", name="Atender la llamada")).to_be_visible(timeout=10_000)
+    assert_accessible(phone)
+    phone.get_by_role("button", name="Salir de la sala de espera").click()
+    staff.wait_for_url("**/atencion/puesto/", timeout=10_000)
+    assert Ticket.objects.get().status == Ticket.Status.LEFT and not AttentionSession.objects.exists()
+    expect(staff.get_by_role("button", name="Llamar al siguiente")).to_be_visible()
     assert_accessible(staff)

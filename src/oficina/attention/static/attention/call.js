@@ -2,7 +2,11 @@
 //
 // Simple offer/answer without glare: the technician always offers (when both are present, after a reload
 // of either side, on an ICE restart), the citizen always answers and, when its own network changes, asks
-// the technician for a restart. ICE restarts after `disconnected` (3 s) or `failed`, and on the browser's
+// the technician for a restart.
+// Ready before the other side arrives: the technician's page opens at the call, while the citizen has not
+// answered yet, and prepares its offer at once (peer connection, ICE candidates gathered into the SDP); it
+// is sent the moment the citizen's page joins. The citizen's page creates its peer connection as soon as
+// it loads, so answering does not wait for the browser to set WebRTC up. ICE restarts after `disconnected` (3 s) or `failed`, and on the browser's
 // `online` event. A call that has not connected after CONNECT_TIMEOUT_MS falls back to the chat, with a
 // button to try again. Camera and microphone toggles; "Solo audio" and "Solo chat" on request.
 // State for tests and support: <body data-call-state="waiting|connecting|connected|reconnecting|failed|
@@ -44,6 +48,9 @@ export class Call {
     this.peerPresent = false;
     this.peerInstance = null;
     this.pendingCandidates = [];
+    this.prepared = null; // technician: a promise of the offer made before the citizen arrived (true if ready)
+    this.holdCandidates = false; // while that offer is unsent its candidates go into its SDP, not one by one
+    this.unused = false; // citizen: the peer connection made at load, not used for an offer yet
     this.timeout = null;
     this.connectTimeoutMs = window.oficinaCallTimeoutMs || CONNECT_TIMEOUT_MS; // tests shorten it
     this.graceTimer = null;
@@ -84,6 +91,28 @@ export class Call {
     this.controls.hidden = false;
     this.setState("waiting");
     this.media = this.getMedia();
+    this.prepare();
+  }
+
+  // Set the call up before the other side is here (see the top of this file).
+  prepare() {
+    if (this.mode === "chat") return;
+    if (this.role === "citizen") {
+      this.createPc();
+      this.unused = true;
+      return;
+    }
+    const pc = this.newOfferPc();
+    this.holdCandidates = true;
+    this.prepared = (async () => {
+      try {
+        await pc.setLocalDescription(await pc.createOffer());
+        mark("prepared");
+        return pc === this.pc;
+      } catch {
+        return false;
+      }
+    })();
   }
 
   async getMedia() {
@@ -157,12 +186,18 @@ export class Call {
 
   createPc() {
     this.closePc();
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    // max-bundle: audio and video share one transport from the start, so one set of candidates is
+    // gathered and checked instead of one per kind (both ends are this script).
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     this.pc = pc;
     this.pendingCandidates = [];
     this.transceivers = {};
+    this.prepared = null;
+    this.holdCandidates = false;
+    this.unused = false;
     this.remoteVideo.srcObject = null;
     pc.addEventListener("icecandidate", (event) => {
+      if (pc !== this.pc || this.holdCandidates) return; // held ones travel inside the offer's SDP
       if (event.candidate && event.candidate.candidate) this.send({ kind: "ice", candidate: event.candidate.toJSON() });
     });
     pc.addEventListener("track", (event) => {
@@ -193,6 +228,8 @@ export class Call {
       this.pc.close();
       this.pc = null;
     }
+    this.prepared = null;
+    this.holdCandidates = false;
     window.clearTimeout(this.timeout);
     window.clearTimeout(this.graceTimer);
   }
@@ -254,7 +291,7 @@ export class Call {
   }
 
   restartIce() {
-    if (!this.pc || this.mode === "chat" || this.state === "failed") return;
+    if (!this.pc || this.unused || this.prepared || this.mode === "chat" || this.state === "failed") return;
     if (this.restarts >= MAX_RESTARTS) {
       this.fail();
       return;
@@ -267,20 +304,36 @@ export class Call {
     this.armTimeout();
   }
 
+  // A peer connection with a send-and-receive transceiver per kind, for an offer.
+  newOfferPc() {
+    const pc = this.createPc();
+    this.transceivers.audio = pc.addTransceiver("audio", { direction: "sendrecv" });
+    if (this.sessionMode === "video") this.transceivers.video = pc.addTransceiver("video", { direction: "sendrecv" });
+    this.attachTracks();
+    return pc;
+  }
+
   // Technician: offer a new call (fresh) or an ICE restart on the current one.
   async offer({ restart = false } = {}) {
     if (this.role !== "technician" || !this.peerPresent || this.mode === "chat" || !this.media) return;
-    if (!restart || !this.pc) {
-      const pc = this.createPc();
-      this.transceivers.audio = pc.addTransceiver("audio", { direction: "sendrecv" });
-      if (this.sessionMode === "video") this.transceivers.video = pc.addTransceiver("video", { direction: "sendrecv" });
-      this.attachTracks();
-    }
-    const pc = this.pc;
     if (this.state !== "reconnecting" && this.state !== "connected") {
       this.setState("connecting");
       this.say(this.texts.call_connecting);
     }
+    if (!restart && this.prepared) {
+      const prepared = this.prepared;
+      this.prepared = null;
+      const pc = this.pc;
+      if (await prepared && pc === this.pc && pc.signalingState === "have-local-offer") {
+        this.holdCandidates = false; // from now on candidates go one by one; those so far are in the SDP
+        this.send({ kind: "offer", sdp: pc.localDescription.sdp });
+        mark("offer");
+        this.armTimeout();
+        return;
+      }
+    }
+    if (!restart || !this.pc) this.newOfferPc();
+    const pc = this.pc;
     try {
       const offer = await pc.createOffer(restart ? { iceRestart: true } : undefined);
       if (pc !== this.pc) return;
@@ -302,9 +355,10 @@ export class Call {
       return;
     }
     if (this.state === "failed" || this.state === "chat") this.revive(); // the other side tried again
-    let fresh = !this.pc;
+    let fresh = !this.pc || this.unused;
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      if (fresh) this.createPc();
+      if (fresh && !this.unused) this.createPc();
+      this.unused = false;
       const pc = this.pc;
       try {
         await pc.setRemoteDescription({ type: "offer", sdp });
@@ -377,7 +431,7 @@ export class Call {
     const newPage = instance !== this.peerInstance;
     this.peerInstance = instance;
     if (this.role === "citizen") {
-      if (newPage && this.pc) this.closePc(); // the technician reloaded: a fresh offer is coming
+      if (newPage && this.pc && !this.unused) this.closePc(); // the technician reloaded: a fresh offer is coming
       return;
     }
     if (this.mode === "chat" || this.state === "failed") return;

@@ -22,6 +22,7 @@ function newClientId() {
 }
 
 function start(root) {
+  mark("script");
   const texts = JSON.parse(document.getElementById("session-texts").textContent);
   const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
   const role = root.dataset.role;
@@ -43,6 +44,20 @@ function start(root) {
   let holdUntil = 0; // test hook: keep the connection down until then
   let finished = false;
   const peerConnections = new Set(); // the other participant's open sockets
+  // Technician: the call is made, the citizen has not answered yet. When the deadline for answering has
+  // passed, the page asks the server again (which applies it and sends the technician to the console).
+  const pendingBox = document.querySelector("[data-pending]");
+  let pendingTimer = null;
+  if (pendingBox) {
+    const deadline = Date.parse(pendingBox.dataset.answerDeadline);
+    if (deadline) pendingTimer = window.setTimeout(() => window.location.reload(), Math.max(0, deadline - Date.now()) + 2000);
+  }
+
+  function answered() {
+    if (!pendingBox) return;
+    pendingBox.hidden = true;
+    window.clearTimeout(pendingTimer);
+  }
 
   function say(text, isError = false) {
     status.textContent = text;
@@ -184,6 +199,7 @@ function start(root) {
         else peerConnections.delete(message.connection);
         body.dataset.peer = peerConnections.size ? "present" : "absent";
         if (message.present) {
+          answered(); // the citizen's page gets in only after they answered
           if (!before) say(texts.peer_joined);
           if (call) call.onPeer(true, message.instance || "");
         } else if (!peerConnections.size) {

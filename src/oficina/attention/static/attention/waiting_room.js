@@ -13,6 +13,18 @@ if (root) {
   let failures = 0;
   let finished = false;
 
+  // Called: the session page's styles and scripts are fetched now, while the citizen reads the call, so
+  // that after "Atender la llamada" that page starts its call without waiting for them.
+  const prefetchSession = () => {
+    for (const href of (root.dataset.sessionAssets || "").split(" ").filter(Boolean)) {
+      if (document.head.querySelector(`link[rel="prefetch"][href="${href}"]`)) continue;
+      const link = document.createElement("link");
+      link.rel = "prefetch";
+      link.href = href;
+      document.head.append(link);
+    }
+  };
+
   const format = (template, values) =>
     template.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
 
@@ -36,6 +48,7 @@ if (root) {
     } else if (message.type === "waiting.called" || message.status === "called") {
       say([root.dataset.msgCalled]);
       answerForm.hidden = false;
+      prefetchSession();
       const button = answerForm.querySelector("button");
       if (button) button.focus();
     } else if (message.type === "waiting.position" && message.session_url) {
