@@ -167,6 +167,10 @@ elif REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
+                        # Longer than the layer's 5 s blocking receive (BZPOPMIN): redis-py 8 reads with
+                        # a 5 s timeout by default, and a receive that times out ends its consumer (its
+                        # socket closes, its group memberships are left behind).
+                        "socket_timeout": 15,
                     }
                 ],
                 "capacity": 1500,

@@ -156,3 +156,18 @@ def test_with_two_server_processes_each_delivers_a_change_once(tmp_path, kind):
             return received
 
         assert asyncio.run(scenario()) == [[1], [2], [3]]
+
+
+@pytest.mark.asyncio
+async def test_an_idle_receive_on_the_redis_core_layer_does_not_fail():
+    """RedisChannelLayer waits for messages with a 5 s blocking pop; redis-py 8 gives up reading after
+    5 s by default, and the error ended the consumer (socket closed, its memberships left behind). A quiet
+    waiting room's sockets wait longer than that (settings: socket_timeout)."""
+    layer = get_channel_layer()
+    if type(layer).__module__ != "channels_redis.core":
+        pytest.skip("the Redis core layer only (REDIS_URL, CHANNEL_LAYER_KIND=core)")
+    channel = await layer.new_channel()
+    with pytest.raises(asyncio.TimeoutError):  # still waiting, not failed, after two blocking pops
+        await asyncio.wait_for(layer.receive(channel), layer.brpop_timeout * 2 + 1)
+    await layer.send(channel, {"type": "still.there"})
+    assert (await asyncio.wait_for(layer.receive(channel), TIMEOUT))["type"] == "still.there"
