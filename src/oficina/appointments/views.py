@@ -127,8 +127,11 @@ def _steps(request: HttpRequest, *, base: str, confirm: str, choices: Choices, d
         return render(request, "appointments/book.html", ctx)
     office = choices.office if choices.mode == Appointment.Mode.OFFICE else None
     if choices.day is None:
-        days = selectors.free_days_cached(service=choices.service, mode=choices.mode, office=office)
-        ctx.update(step="day", days=[(d, choices.url(base, day=d.isoformat())) for d in days])
+        # One link prefix, the day appended in the template: the list is a cached fragment, and building
+        # a query string per day on every request cost more than rendering it.
+        ctx.update(step="day", days=selectors.free_days_cached(service=choices.service, mode=choices.mode,
+                                                               office=office),
+                   day_url=choices.url(base, day=None) + "&day=")
         return render(request, "appointments/book.html", ctx)
     slots = selectors.free_slots(service=choices.service, mode=choices.mode, office=office,
                                  start_date=choices.day, end_date=choices.day)
