@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
 from django.http import FileResponse, HttpRequest, HttpResponseBase
 
@@ -45,13 +46,24 @@ class ThreadSetASGIHandler(ASGIHandler):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        try:
+            # The body first, on the event loop: an upload from a slow phone connection may take minutes,
+            # and must not hold one of the few threads meanwhile.
+            body_file = await super().read_body(receive)
+        except RequestAborted:
+            return
         idle = self._idle_executors()
         executor = await idle.get()
         try:
             async with ThreadSensitiveContext(executor=executor):
-                await self.handle(scope, receive, send)
+                await self.handle(scope, _BodyAlreadyRead(receive, body_file), send)
         finally:
             idle.put_nowait(executor)
+
+    async def read_body(self, receive: Any) -> Any:
+        if isinstance(receive, _BodyAlreadyRead):
+            return receive.body_file
+        return await super().read_body(receive)
 
     async def run_get_response(self, request: HttpRequest) -> HttpResponseBase:
         response = await sync_to_async(self.get_response)(request)  # thread-sensitive: the borrowed thread
@@ -59,3 +71,14 @@ class ThreadSetASGIHandler(ASGIHandler):
         if isinstance(response, FileResponse):
             response.block_size = self.chunk_size  # as Django's: the server does the low-level chunking
         return response
+
+
+class _BodyAlreadyRead:
+    """The connection's `receive`, with the body already read into `body_file` (see `__call__`); Django
+    still listens on it for the client going away."""
+
+    def __init__(self, receive: Any, body_file: Any) -> None:
+        self.receive, self.body_file = receive, body_file
+
+    async def __call__(self) -> dict[str, Any]:
+        return await self.receive()

@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.core.signals import request_started
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from oficina.core.asgi_handler import ThreadSetASGIHandler
 
@@ -42,7 +43,7 @@ def _publish(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("busy/", _busy), path("publish/", _publish)]
+urlpatterns = [path("busy/", _busy), path("upload/", csrf_exempt(_busy)), path("publish/", _publish)]
 
 
 def _record_start(sender, scope=None, **kwargs) -> None:
@@ -93,3 +94,24 @@ async def test_a_view_publishing_with_async_to_sync_reaches_the_server_loop(hand
 
     assert status == 200
     assert (await asyncio.wait_for(layer.receive(channel), 5))["type"] == "test.published"
+
+
+async def test_a_slow_upload_holds_no_thread_while_its_body_arrives(settings):
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["testserver"]
+    handler = ThreadSetASGIHandler(threads=1)
+    upload = ApplicationCommunicator(handler, {**_scope("/upload/"), "method": "POST"})
+    await upload.send_input({"type": "http.request", "body": b"first part", "more_body": True})
+    for _ in range(1000):  # until the handler has taken the first part (it is then waiting for the rest)
+        if upload.input_queue.empty():
+            break
+        await asyncio.sleep(0.001)
+    assert upload.input_queue.empty()
+
+    status, _ = await _get(handler, "/busy/")  # the only thread is free: answered while the upload goes on
+
+    assert status == 200
+    await upload.send_input({"type": "http.request", "body": b", last part", "more_body": False})
+    assert (await upload.receive_output(timeout=10))["status"] == 200
+    await upload.receive_output(timeout=10)
+    await upload.wait(timeout=10)
