@@ -362,6 +362,7 @@ export class Call {
       const pc = this.pc;
       try {
         await pc.setRemoteDescription({ type: "offer", sdp });
+        mark("offer_set");
         if (fresh) {
           for (const transceiver of pc.getTransceivers()) {
             transceiver.direction = "sendrecv";
@@ -371,6 +372,7 @@ export class Call {
         }
         await this.flushCandidates();
         const answer = await pc.createAnswer();
+        mark("answer_created");
         await pc.setLocalDescription(answer);
         this.send({ kind: "answer", sdp: pc.localDescription.sdp });
         mark("answer");
