@@ -101,8 +101,12 @@ class SharedGroup:
             self._rejoin = None
         await self.layer.group_discard(self.group, channel)
         if task is not None:
-            task.cancel()  # the Redis pub/sub layer unsubscribes the channel when its receive is cancelled
-            await asyncio.wait([task])
+            # The Redis pub/sub layer unsubscribes the channel when its receive is cancelled. Not waited
+            # for: the core layer may take up to its 5 s blocking pop to let go, and the last socket's
+            # close must not wait for that.
+            task.cancel()
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
 
     async def _receive(self, channel: str) -> None:
         while True:
