@@ -21,8 +21,15 @@ from oficina.attention.models import AttentionSession, ChatMessage, Ticket
 from oficina.core.audit import AuditEvent
 from oficina.core.models import AuditRecord
 
-from .queue_fixtures import OPEN_NOW, always_open, login_citizen, login_technician, new_citizen, new_service  # noqa: F401
-from .queue_fixtures import new_technician
+from .queue_fixtures import (  # noqa: F401 (always_open is a fixture)
+    OPEN_NOW,
+    always_open,
+    login_citizen,
+    login_technician,
+    new_citizen,
+    new_service,
+    new_technician,
+)
 from .session_fixtures import communicator, receive_until, session_cookie
 
 
@@ -92,7 +99,7 @@ def test_nothing_happens_in_a_session_before_the_citizen_answers(settings, tmp_p
 
 @pytest.mark.django_db
 def test_a_missed_call_discards_the_session_tells_the_page_and_the_ticket_is_called_again(
-        django_capture_on_commit_callbacks):
+        django_capture_on_commit_callbacks, settings):
     ticket, technician = _call()
     first = ticket.session
     events = _events_to(f"attention.session.{first.pk}", lambda: services.ticket_missed(
@@ -106,15 +113,9 @@ def test_a_missed_call_discards_the_session_tells_the_page_and_the_ticket_is_cal
     again = services.ticket_call_next(technician=technician, now=OPEN_NOW + timedelta(seconds=31))
     assert again.pk == ticket.pk and again.session.pk != first.pk and again.session.token != first.token
     # The deadline passes a second time: removed, and again nothing is left open.
-    services.tickets_expire(now=OPEN_NOW + timedelta(seconds=31 + settings_answer_seconds() + 1))
+    services.tickets_expire(now=OPEN_NOW + timedelta(seconds=31 + settings.ATTENTION_ANSWER_SECONDS + 1))
     assert Ticket.objects.get().status == Ticket.Status.REMOVED and not AttentionSession.objects.exists()
     assert _audit(AuditEvent.ATTENTION_TICKET_REMOVED, ticket).details["session_discarded"] == again.session.pk
-
-
-def settings_answer_seconds() -> int:
-    from django.conf import settings
-
-    return settings.ATTENTION_ANSWER_SECONDS
 
 
 @pytest.mark.django_db
