@@ -52,7 +52,7 @@ def serve_process(app: str, env: dict[str, str]) -> Iterator[tuple[int, subproce
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--lifespan", "off",
+         "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off",
          "--timeout-keep-alive", "60"],
         env=env, cwd=ROOT,
     )

@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels (served by uvicorn)."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oficina.conf.base")
@@ -28,3 +29,8 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Everything loaded so far (Django, the apps, templates' libraries: about 100,000 objects) lives as long as
+# the process; out of the collector's reach, it no longer lengthens every full collection, which with
+# 1,000 waiting-room sockets took 230-440 ms of a stopped event loop.
+gc.freeze()

@@ -58,6 +58,7 @@ class LiveServer:
             lifespan="off",  # Django and Channels have no lifespan protocol
             log_level="warning",
             access_log=False,
+            ws_per_message_deflate=False,  # as in production (see README, design notes)
             timeout_graceful_shutdown=5,
         )
         self._server = uvicorn.Server(config)
