@@ -7,8 +7,9 @@ database connection from the pool and a GIL hand-over per hop, for every request
 measured 13 ms of server CPU per booking attempt against 5 ms for the same requests one at a time).
 
 Here the middleware chain is loaded in synchronous mode and runs in one hop, on a thread borrowed from
-a fixed set for the whole request (asgiref's `ThreadSensitiveContext(executor=...)`). Each thread keeps
-its database connection between requests, as under WSGI, and requests beyond the set wait in a queue
+a fixed set for the whole request (asgiref's `ThreadSensitiveContext(executor=...)`), so the request's
+database connection stays on one thread from `request_started` to `request_finished` (and, with
+CONN_MAX_AGE and no pool, between requests too, as under WSGI). Requests beyond the set wait in a queue
 on the event loop, which costs nothing, instead of all competing for the GIL. `async_to_sync` calls
 made by views (publishing to the channel layer) still run on the server's event loop. WebSockets are
 untouched: Channels consumers keep their own single database thread.
