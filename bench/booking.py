@@ -90,6 +90,7 @@ def _fixture() -> tuple[str, list[str], list[datetime]]:
     sessions. Returns (service slug, session keys, slot start times)."""
     from django.contrib.sessions.backends.db import SessionStore
 
+    from oficina.accounts.constants import PASSWORD_BACKEND
     from oficina.accounts.middleware import LAST_ACTIVITY_KEY, SESSION_STARTED_KEY
     from oficina.accounts.models import Role, User
     from oficina.appointments import selectors
@@ -114,7 +115,7 @@ def _fixture() -> tuple[str, list[str], list[datetime]]:
                                       first_name="Bench", last_name=str(n), email=f"b{n}@example.org")
         session = SessionStore()
         session.update({"_auth_user_id": str(citizen.pk), "_auth_user_backend":
-                        "django.contrib.auth.backends.ModelBackend",
+                        PASSWORD_BACKEND,
                         "_auth_user_hash": citizen.get_session_auth_hash(),
                         SESSION_STARTED_KEY: time.time() + 3600, LAST_ACTIVITY_KEY: time.time() + 3600})
         session.create()

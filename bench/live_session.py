@@ -48,6 +48,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from oficina.accounts.constants import PASSWORD_BACKEND
 from oficina.accounts.middleware import LAST_ACTIVITY_KEY, SESSION_STARTED_KEY
 from oficina.accounts.models import Role, User
 from oficina.appointments.models import Service
@@ -56,7 +57,7 @@ from oficina.offices.models import Office, Province
 
 def cookie(user, device=None):
     store = SessionStore()
-    store.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+    store.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: PASSWORD_BACKEND,
                   HASH_SESSION_KEY: user.get_session_auth_hash(), SESSION_STARTED_KEY: time.time(),
                   LAST_ACTIVITY_KEY: time.time()})
     if device is not None:

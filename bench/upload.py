@@ -35,12 +35,13 @@ _SESSION_SCRIPT = """
 import time, django
 django.setup()
 from django.contrib.sessions.backends.db import SessionStore
+from oficina.accounts.constants import PASSWORD_BACKEND
 from oficina.accounts.middleware import LAST_ACTIVITY_KEY, SESSION_STARTED_KEY
 from oficina.accounts.models import Role, User
 user = User.objects.create_user(username="12345678Z", document_number="12345678Z", role=Role.CITIZEN,
                                 first_name="Bench", last_name="Upload", email="bench@example.org")
 session = SessionStore()
-session.update({"_auth_user_id": str(user.pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+session.update({"_auth_user_id": str(user.pk), "_auth_user_backend": PASSWORD_BACKEND,
                 "_auth_user_hash": user.get_session_auth_hash(), SESSION_STARTED_KEY: time.time(),
                 LAST_ACTIVITY_KEY: time.time()})
 session.create()

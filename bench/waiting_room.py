@@ -79,6 +79,7 @@ def _fixture() -> tuple[int, list[str]]:
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
+    from oficina.accounts.constants import PASSWORD_BACKEND
     from oficina.accounts.middleware import LAST_ACTIVITY_KEY, SESSION_STARTED_KEY
     from oficina.accounts.models import Role, User
     from oficina.appointments.models import Service
@@ -104,7 +105,7 @@ def _fixture() -> tuple[int, list[str]]:
     expiry = now + timezone.timedelta(hours=2)
     for user in users:
         key = secrets.token_hex(16)
-        data = {"_auth_user_id": str(user.pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+        data = {"_auth_user_id": str(user.pk), "_auth_user_backend": PASSWORD_BACKEND,
                 "_auth_user_hash": user.get_session_auth_hash(), SESSION_STARTED_KEY: time.time() + 3600,
                 LAST_ACTIVITY_KEY: time.time() + 3600}
         sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expiry))

@@ -16,7 +16,7 @@ PENDING_SIGN_IN_MAX_AGE_SECONDS = 15 * 60
 
 # The authentication backend that really checks passwords (axes' backend only counts failures).
 # `login()` needs it named when the user object did not come from `authenticate()`.
-PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PASSWORD_BACKEND = "oficina.accounts.backends.PasswordBackend"
 
 MINIMUM_AGE_YEARS = 16
 MAXIMUM_AGE_YEARS = 120

@@ -349,15 +349,29 @@ def availability_changed(**_: Any) -> None:
 
 def free_days_cached(*, service: Service, mode: str, office: Office | None) -> list[date]:
     """`free_days`, kept a few seconds in Django's cache per service, mode, office and local date."""
-    version = cache.get(_AVAILABILITY_VERSION_KEY, 0)
     today = timezone.now().astimezone(MADRID).date()
-    key = (f"appointments:days:{version}:{today.isoformat()}:{service.pk}:{service.duration_minutes}:{mode}:"
+    key = (f"appointments:days:{today.isoformat()}:{service.pk}:{service.duration_minutes}:{mode}:"
            f"{office.pk if office is not None else 0}")
-    days = cache.get(key)
-    if days is None:
-        days = free_days(service=service, mode=mode, office=office)
-        cache.set(key, days, AVAILABILITY_CACHE_SECONDS)
-    return days
+    return _versioned(key, lambda: free_days(service=service, mode=mode, office=office), still_good=_always)
+
+
+def _always(_value: Any) -> bool:
+    return True
+
+
+def _versioned(key: str, compute: Callable[[], Any], *, still_good: Callable[[Any], bool]) -> Any:
+    """What `compute` gives, kept AVAILABILITY_CACHE_SECONDS under `key` with the availability version it
+    was computed at, and computed again once that version moves (or `still_good` says no). The version
+    and the entry come in one round trip to the cache (with Redis, each round trip costs about as much
+    as the rest of the lookup)."""
+    found = cache.get_many([_AVAILABILITY_VERSION_KEY, key])
+    version = found.get(_AVAILABILITY_VERSION_KEY, 0)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version and still_good(entry[1]):
+        return entry[1]
+    value = compute()
+    cache.set(key, (version, value), AVAILABILITY_CACHE_SECONDS)  # a change meanwhile moved the version on
+    return value
 
 
 def next_free_times(*, service: Service, mode: str, office: Office | None, limit: int = 5,
@@ -368,14 +382,17 @@ def next_free_times(*, service: Service, mode: str, office: Office | None, limit
     `limit` times (every slot of a later day starts later), instead of generating the whole horizon.
     `source`: the schedules already read for the same service, mode and office (see `offered_slots_at`)."""
     if now is None:  # the present: the answer is kept a few seconds, like the day lists
-        key = (f"appointments:next:{cache.get(_AVAILABILITY_VERSION_KEY, 0)}:{service.pk}:"
-               f"{service.duration_minutes}:{mode}:{office.pk if office is not None else 0}:{limit}")
-        times = cache.get(key)
-        if times is None or (times and times[0] <= timezone.now()):
-            times = _next_free_times(service=service, mode=mode, office=office, limit=limit, now=timezone.now(),
-                                     source=source)
-            cache.set(key, times, AVAILABILITY_CACHE_SECONDS)
-        return times
+        key = (f"appointments:next:{service.pk}:{service.duration_minutes}:{mode}:"
+               f"{office.pk if office is not None else 0}:{limit}")
+
+        def compute() -> list[datetime]:
+            return _next_free_times(service=service, mode=mode, office=office, limit=limit, now=timezone.now(),
+                                    source=source)
+
+        def none_started(times: list[datetime]) -> bool:
+            return not times or times[0] > timezone.now()
+
+        return _versioned(key, compute, still_good=none_started)
     return _next_free_times(service=service, mode=mode, office=office, limit=limit, now=now, source=source)
 
 

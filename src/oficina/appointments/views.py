@@ -7,6 +7,7 @@ serve rescheduling (service, mode and office fixed) and staff booking for a citi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -105,9 +106,11 @@ def _ready_for_days(choices: Choices) -> bool:
     )
 
 
-def _steps(request: HttpRequest, *, base: str, confirm: str, choices: Choices, default_office: Office | None,
-           title: str, context: dict[str, Any] | None = None) -> HttpResponse:
-    """Render the first step that still lacks a choice."""
+def _steps(request: HttpRequest, *, base: str, confirm: str, choices: Choices,
+           default_office: Callable[[], Office | None], title: str, context: dict[str, Any] | None = None
+           ) -> HttpResponse:
+    """Render the first step that still lacks a choice. `default_office` is asked for at the office step
+    only: loading it is a query the other steps do not need."""
     ctx: dict[str, Any] = {"choices": choices, "title": title, **(context or {})}
     if choices.service is None:
         services_ = list(selectors.services_available())
@@ -120,8 +123,9 @@ def _steps(request: HttpRequest, *, base: str, confirm: str, choices: Choices, d
         return render(request, "appointments/book.html", ctx)
     if choices.mode == Appointment.Mode.OFFICE and choices.office is None:
         offices = list(selectors.offices_for_service(service=choices.service))
-        offices.sort(key=lambda o: (o.pk != getattr(default_office, "pk", None), o.province.name, o.name))
-        ctx.update(step="office", default_office=default_office, options=[
+        preferred = default_office()
+        offices.sort(key=lambda o: (o.pk != getattr(preferred, "pk", None), o.province.name, o.name))
+        ctx.update(step="office", default_office=preferred, options=[
             (str(o), o.address, choices.url(base, office=o.pk)) for o in offices
         ])
         return render(request, "appointments/book.html", ctx)
@@ -185,7 +189,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
 def book(request: HttpRequest) -> HttpResponse:
     choices = _parse_choices(request)
     return _steps(request, base=reverse("appointments:book"), confirm=reverse("appointments:confirm"),
-                  choices=choices, default_office=request.user.office, title=_("Pedir cita previa"))
+                  choices=choices, default_office=lambda: request.user.office, title=_("Pedir cita previa"))
 
 
 @citizen_required
@@ -252,7 +256,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     choices = _parse_choices(request, fixed=appointment)
     return _steps(request, base=reverse("appointments:reschedule", args=[pk]),
                   confirm=reverse("appointments:reschedule_confirm", args=[pk]), choices=choices,
-                  default_office=appointment.office, title=_("Cambiar la cita"), context={"rescheduling": appointment})
+                  default_office=lambda: appointment.office, title=_("Cambiar la cita"), context={"rescheduling": appointment})
 
 
 @citizen_required
@@ -389,7 +393,7 @@ def staff_book(request: HttpRequest) -> HttpResponse:
         return render(request, "appointments/staff/find_citizen.html", {"form": form, "not_found": not_found})
     choices = _parse_choices(request, extra={"ciudadano": str(citizen.pk)})
     return _steps(request, base=reverse("appointments:staff_book"), confirm=reverse("appointments:staff_confirm"),
-                  choices=choices, default_office=request.user.office or citizen.office,
+                  choices=choices, default_office=lambda: request.user.office or citizen.office,
                   title=_("Dar cita a %(name)s") % {"name": citizen.get_full_name()}, context={"for_citizen": citizen})
 
 

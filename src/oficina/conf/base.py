@@ -193,7 +193,7 @@ TASKS = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "oficina.accounts.backends.PasswordBackend",  # ModelBackend, with a cheaper per-request user lookup
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -436,6 +436,9 @@ if REDIS_URL:
                           "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "oficina")}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oficina"}}
+# What each process can keep to itself: rendered fragments whose key already says everything they depend
+# on (a day list by its days). A round trip to Redis for them cost more than rendering them again.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oficina-local"}
 # pyHanko logs a traceback for every untrusted or altered signature it checks: an expected answer of the
 # public verification page, not an error of ours.
 LOGGING["loggers"].update({"pyhanko": {"level": "ERROR"}, "pyhanko_certvalidator": {"level": "ERROR"}})

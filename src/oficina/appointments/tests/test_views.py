@@ -176,3 +176,22 @@ def test_supervisor_sees_the_office_agenda_and_citizens_do_not(client, mailbox, 
     sign_in_citizen(citizen_client, mailbox, citizen)
     assert citizen_client.get("/citas/agenda/").status_code == 403
     assert citizen_client.get("/citas/agenda/oficina/").status_code == 403
+
+
+def test_the_day_step_does_not_load_the_citizens_office(client, office):
+    """The citizen's own office is only needed at the office step (it goes first there)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    service = make_service(slug="demanda", name="Demanda de empleo")
+    give_schedule(make_technician(office=office), service)
+    client.force_login(make_citizen(office=office))
+    offices_step = client.get("/citas/nueva/", {"service": "demanda", "mode": "office"}).content.decode()
+    assert f"Su oficina de referencia es {office}" in offices_step
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/citas/nueva/", {"service": "demanda", "mode": "office", "office": office.pk})
+
+    assert response.status_code == 200 and "Elija el día" in response.content.decode()
+    by_key = [q["sql"] for q in queries if 'FROM "offices_office"' in q["sql"] and q["sql"].endswith("LIMIT 21")]
+    assert by_key == []  # `user.office`: the one lookup of an office by its key alone

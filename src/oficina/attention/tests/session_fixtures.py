@@ -13,6 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from oficina.accounts.constants import PASSWORD_BACKEND
 from oficina.accounts.models import User
 from oficina.accounts.tests.conftest import make_citizen, make_totp_device
 from oficina.appointments.tests.conftest import make_service, make_technician
@@ -42,7 +43,7 @@ def session_cookie(user: User, *, otp: bool = True) -> str:
     """A signed-in Django session for `user` (staff: TOTP-verified unless otp=False); the cookie header."""
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = PASSWORD_BACKEND
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     if user.is_staff_member and otp:
         store[DEVICE_ID_SESSION_KEY] = make_totp_device(user).persistent_id

@@ -13,8 +13,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from channels.layers import get_channel_layer
-from django.core.signals import request_started
-from django.http import HttpRequest, JsonResponse
+from django.core.signals import request_finished, request_started
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -25,6 +25,8 @@ pytestmark = pytest.mark.asyncio
 _lock = threading.Lock()
 _state = {"active": 0, "most": 0}
 _started_on: dict[int, str] = {}  # id(scope) → thread that ran request_started
+_finished: list[str] = []  # threads that ran request_finished, in order
+_streamed: list[int] = []  # parts of the streaming view produced so far
 
 
 def _busy(request: HttpRequest) -> JsonResponse:
@@ -43,7 +45,22 @@ def _publish(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("busy/", _busy), path("upload/", csrf_exempt(_busy)), path("publish/", _publish)]
+def _stream(request: HttpRequest) -> StreamingHttpResponse:
+    async def parts():  # asynchronous: Django reads a synchronous one whole before sending any of it
+        for n in range(int(request.GET.get("parts", "3"))):
+            _streamed.append(n)
+            yield f"part {n};".encode()
+            await asyncio.sleep(0)
+
+    return StreamingHttpResponse(parts(), content_type="text/plain")
+
+
+def _fail(request: HttpRequest) -> JsonResponse:
+    raise RuntimeError("a bug in a view")
+
+
+urlpatterns = [path("busy/", _busy), path("upload/", csrf_exempt(_busy)), path("publish/", _publish),
+               path("stream/", _stream), path("fail/", _fail)]
 
 
 def _record_start(sender, scope=None, **kwargs) -> None:
@@ -51,14 +68,22 @@ def _record_start(sender, scope=None, **kwargs) -> None:
         _started_on[id(scope)] = threading.current_thread().name
 
 
+def _record_finish(sender, **kwargs) -> None:
+    _finished.append(threading.current_thread().name)
+
+
 @pytest.fixture
 def handler(settings):
     settings.ROOT_URLCONF = __name__
     settings.ALLOWED_HOSTS = ["testserver"]
     request_started.connect(_record_start)
+    request_finished.connect(_record_finish)
     _state.update(active=0, most=0)
+    _finished.clear()
+    _streamed.clear()
     yield ThreadSetASGIHandler(threads=2)
     request_started.disconnect(_record_start)
+    request_finished.disconnect(_record_finish)
 
 
 def _scope(path_: str, query: bytes = b"") -> dict:
@@ -83,6 +108,7 @@ async def test_requests_share_a_fixed_set_of_threads_one_thread_per_request(hand
     threads = {body["thread"] for _, body in answers}
     assert threads <= {"http-0_0", "http-1_0"}, threads  # ThreadPoolExecutor names its worker <prefix>_0
     assert all(body["started_on"] == body["thread"] for _, body in answers)  # signals ran on the same thread
+    assert len(_finished) == 6 and set(_finished) <= threads  # request_finished too: the connection goes back
     assert _state["most"] == 2  # the two threads overlapped, and the other four requests waited their turn
 
 
@@ -115,3 +141,61 @@ async def test_a_slow_upload_holds_no_thread_while_its_body_arrives(settings):
     assert (await upload.receive_output(timeout=10))["status"] == 200
     await upload.receive_output(timeout=10)
     await upload.wait(timeout=10)
+
+
+async def test_a_streaming_response_is_sent_whole_and_closed_after_its_last_part(handler):
+    communicator = ApplicationCommunicator(handler, _scope("/stream/", b"parts=3"))
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+
+    start = await communicator.receive_output(timeout=10)
+    body = b""
+    while True:
+        message = await communicator.receive_output(timeout=10)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(timeout=10)
+
+    assert start["status"] == 200
+    assert body == b"part 0;part 1;part 2;"
+    assert len(_finished) == 1  # closed (request_finished) once, after the stream
+
+
+async def test_a_client_leaving_mid_stream_stops_the_stream_and_still_closes_the_response(handler):
+    communicator = ApplicationCommunicator(handler, _scope("/stream/", b"parts=100000"))
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    assert (await communicator.receive_output(timeout=10))["status"] == 200
+    await communicator.receive_output(timeout=10)  # the first part
+
+    await communicator.send_input({"type": "http.disconnect"})
+    await communicator.wait(timeout=10)
+
+    assert len(_streamed) < 100000  # stopped, not produced to the end for nobody
+    assert len(_finished) == 1
+
+
+async def test_a_view_error_is_a_500_page_and_the_thread_is_given_back(handler):
+    status, body = await _raw(handler, "/fail/")
+    assert status == 500
+    assert len(_finished) == 1
+
+    statuses = [status for status, _ in await asyncio.gather(*(_get(handler, "/busy/") for _ in range(3)))]
+    assert statuses == [200, 200, 200]  # both threads still serve
+
+
+async def test_an_undecodable_query_string_is_a_400_without_reaching_a_view(handler):
+    status, _ = await _raw(handler, "/busy/", scope=_scope("/busy/", b"q=\xff"))  # not UTF-8
+
+    assert status == 400
+    assert _state["most"] == 0
+    statuses = [status for status, _ in await asyncio.gather(*(_get(handler, "/busy/") for _ in range(3)))]
+    assert statuses == [200, 200, 200]
+
+
+async def _raw(handler, path_: str, scope: dict | None = None) -> tuple[int, bytes]:
+    communicator = ApplicationCommunicator(handler, scope or _scope(path_))
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(timeout=10)
+    body = await communicator.receive_output(timeout=10)
+    await communicator.wait(timeout=10)
+    return start["status"], body.get("body", b"")
