@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from channels.layers import get_channel_layer
 from django.core.signals import request_finished, request_started
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -55,12 +55,16 @@ def _stream(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(parts(), content_type="text/plain")
 
 
+def _file(request: HttpRequest) -> FileResponse:
+    return FileResponse(open(__file__, "rb"), content_type="text/plain")
+
+
 def _fail(request: HttpRequest) -> JsonResponse:
     raise RuntimeError("a bug in a view")
 
 
 urlpatterns = [path("busy/", _busy), path("upload/", csrf_exempt(_busy)), path("publish/", _publish),
-               path("stream/", _stream), path("fail/", _fail)]
+               path("stream/", _stream), path("file/", _file), path("fail/", _fail)]
 
 
 def _record_start(sender, scope=None, **kwargs) -> None:
@@ -199,3 +203,21 @@ async def _raw(handler, path_: str, scope: dict | None = None) -> tuple[int, byt
     body = await communicator.receive_output(timeout=10)
     await communicator.wait(timeout=10)
     return start["status"], body.get("body", b"")
+
+
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")  # Django's own
+async def test_a_file_is_sent_whole_and_closed(handler):
+    communicator = ApplicationCommunicator(handler, _scope("/file/"))
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(timeout=10)
+    body = b""
+    while True:
+        message = await communicator.receive_output(timeout=10)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(timeout=10)
+
+    assert start["status"] == 200
+    assert body == open(__file__, "rb").read()
+    assert len(_finished) == 1
