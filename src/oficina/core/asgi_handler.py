@@ -101,7 +101,6 @@ class ThreadSetASGIHandler(ASGIHandler):
                  asyncio.create_task(self.send_response(response, send))]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
             for task in tasks:
                 if not task.done():
                     task.cancel()
@@ -109,16 +108,10 @@ class ThreadSetASGIHandler(ASGIHandler):
                         await task
                     except asyncio.CancelledError:
                         pass
-                elif not task.cancelled() and isinstance(task.exception(), (RequestAborted, AssertionError)):
-                    pass  # the client went away (or sent something after the body): nothing to answer
-                elif not task.cancelled() and task.exception() is not None:
-                    raise task.exception()
+                elif not task.cancelled() and not isinstance(task.exception(), (RequestAborted, AssertionError)):
+                    task.result()  # an error while streaming; a client that went away is not one
+        finally:
             await sync_to_async(response.close)()
-
-    async def read_body(self, receive: Any) -> Any:
-        if isinstance(receive, _BodyAlreadyRead):
-            return receive.body_file
-        return await super().read_body(receive)
 
 
 def _encoded_headers(response: HttpResponseBase) -> list[tuple[bytes, bytes]]:
@@ -129,14 +122,3 @@ def _encoded_headers(response: HttpResponseBase) -> list[tuple[bytes, bytes]]:
     headers += [(b"Set-Cookie", cookie.output(header="").encode("ascii").strip())
                 for cookie in response.cookies.values()]
     return headers
-
-
-class _BodyAlreadyRead:
-    """The connection's `receive`, with the body already read into `body_file` (see `__call__`); Django
-    still listens on it for the client going away."""
-
-    def __init__(self, receive: Any, body_file: Any) -> None:
-        self.receive, self.body_file = receive, body_file
-
-    async def __call__(self) -> dict[str, Any]:
-        return await self.receive()
