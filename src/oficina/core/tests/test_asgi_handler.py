@@ -48,6 +48,8 @@ def _publish(request: HttpRequest) -> JsonResponse:
 def _stream(request: HttpRequest) -> StreamingHttpResponse:
     async def parts():  # asynchronous: Django reads a synchronous one whole before sending any of it
         for n in range(int(request.GET.get("parts", "3"))):
+            if request.GET.get("fail_at") == str(n):
+                raise OSError("the file's storage went away")
             _streamed.append(n)
             yield f"part {n};".encode()
             await asyncio.sleep(0)
@@ -220,4 +222,16 @@ async def test_a_file_is_sent_whole_and_closed(handler):
 
     assert start["status"] == 200
     assert body == open(__file__, "rb").read()
+    assert len(_finished) == 1
+
+
+async def test_a_stream_that_fails_midway_is_an_error_and_the_response_is_still_closed(handler):
+    communicator = ApplicationCommunicator(handler, _scope("/stream/", b"parts=5&fail_at=2"))
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    assert (await communicator.receive_output(timeout=10))["status"] == 200
+
+    with pytest.raises(OSError):  # to the server, which logs it and drops the connection
+        await communicator.wait(timeout=10)
+
+    assert _streamed == [0, 1]
     assert len(_finished) == 1
