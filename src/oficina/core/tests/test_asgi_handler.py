@@ -150,19 +150,9 @@ async def test_a_slow_upload_holds_no_thread_while_its_body_arrives(settings):
 
 
 async def test_a_streaming_response_is_sent_whole_and_closed_after_its_last_part(handler):
-    communicator = ApplicationCommunicator(handler, _scope("/stream/", b"parts=3"))
-    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    status, body = await _raw(handler, "/stream/", scope=_scope("/stream/", b"parts=3"))
 
-    start = await communicator.receive_output(timeout=10)
-    body = b""
-    while True:
-        message = await communicator.receive_output(timeout=10)
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    await communicator.wait(timeout=10)
-
-    assert start["status"] == 200
+    assert status == 200
     assert body == b"part 0;part 1;part 2;"
     assert len(_finished) == 1  # closed (request_finished) once, after the stream
 
@@ -199,17 +189,8 @@ async def test_an_undecodable_query_string_is_a_400_without_reaching_a_view(hand
 
 
 async def _raw(handler, path_: str, scope: dict | None = None) -> tuple[int, bytes]:
+    """GET: (status, the whole body, however many messages it came in)."""
     communicator = ApplicationCommunicator(handler, scope or _scope(path_))
-    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
-    start = await communicator.receive_output(timeout=10)
-    body = await communicator.receive_output(timeout=10)
-    await communicator.wait(timeout=10)
-    return start["status"], body.get("body", b"")
-
-
-@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")  # Django's own
-async def test_a_file_is_sent_whole_and_closed(handler):
-    communicator = ApplicationCommunicator(handler, _scope("/file/"))
     await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
     start = await communicator.receive_output(timeout=10)
     body = b""
@@ -219,8 +200,14 @@ async def test_a_file_is_sent_whole_and_closed(handler):
         if not message.get("more_body"):
             break
     await communicator.wait(timeout=10)
+    return start["status"], body
 
-    assert start["status"] == 200
+
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")  # Django's own
+async def test_a_file_is_sent_whole_and_closed(handler):
+    status, body = await _raw(handler, "/file/")
+
+    assert status == 200
     assert body == open(__file__, "rb").read()
     assert len(_finished) == 1
 
