@@ -14,8 +14,10 @@ no pool, between requests too, as under WSGI). Django's handler takes three hops
 request; one hop took the server's CPU per page from 4.5 to 3.2 ms (bench/booking.py's read, one client).
 The most recently freed thread serves next (last in, first out): on a quiet server one thread does all
 the work and keeps the processor's caches warm. Requests beyond the set wait in a queue on the event
-loop, which costs nothing, instead of all competing for the GIL. A streaming response (a file) is sent
-from the loop, stopped if the client goes away, and closed afterwards. `async_to_sync` calls made by
+loop, which costs nothing, instead of all competing for the GIL. The thread is given back before the
+response is sent, so a slow client holds only its socket (a file is read whole first, as Django's own
+handler does; an asynchronous stream is the exception, sent while holding the thread, stopped if the
+client goes away, and closed afterwards). `async_to_sync` calls made by
 views (publishing to the channel layer) still run on the server's event loop. WebSockets are untouched:
 Channels consumers keep their own single database thread.
 """
@@ -64,21 +66,25 @@ class ThreadSetASGIHandler(ASGIHandler):
         executor = await idle.get()
         try:
             async with ThreadSensitiveContext(executor=executor):
-                response, start, content = await sync_to_async(self._respond)(scope, body_file)
-                if start is not None:
-                    await send(start)
-                    await send({"type": "http.response.body", "body": content})
-                else:
+                response, start, parts = await sync_to_async(self._respond)(scope, body_file)
+                if start is None:  # an asynchronous stream (none of our views makes one): sent holding the thread
                     await self._stream(response, receive, send)
+                    return
         finally:
             idle.put_nowait(executor)
             body_file.close()
+        # The thread is free again before the bytes go out: a phone on a slow line taking a minute over
+        # a 5 MB document holds only its socket, as a slow upload does.
+        await send(start)
+        for number, part in enumerate(parts, start=1):
+            await send({"type": "http.response.body", "body": part, "more_body": number < len(parts)})
 
-    def _respond(self, scope: dict[str, Any], body_file: Any) -> tuple[HttpResponseBase, dict | None, bytes]:
+    def _respond(self, scope: dict[str, Any], body_file: Any) -> tuple[HttpResponseBase, dict | None, list[bytes]]:
         """On the borrowed thread, in one go: what Django's `handle` does in three hops (request_started,
-        the middleware chain and view, request_finished). A complete response is closed here, so the
-        database connection goes back to the pool before the bytes go out; a streaming one (a file) is
-        returned open, to be sent from the loop and closed afterwards."""
+        the middleware chain and view, request_finished), and the response's bytes. The response is
+        closed here, so the database connection goes back to the pool before anything is sent. A file
+        (a synchronous stream) is read whole, as Django's handler also does under ASGI; an asynchronous
+        stream is returned open, to be sent from the loop and closed afterwards."""
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
@@ -87,13 +93,15 @@ class ThreadSetASGIHandler(ASGIHandler):
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size  # as Django's: the server does the low-level chunking
-        if response.streaming:
-            return response, None, b""
+        if response.streaming and response.is_async:
+            return response, None, []
         start = {"type": "http.response.start", "status": response.status_code,
                  "headers": _encoded_headers(response)}
-        content = response.content
-        response.close()
-        return response, start, content
+        try:
+            parts = list(response.streaming_content) if response.streaming else [response.content]
+        finally:
+            response.close()
+        return response, start, parts or [b""]
 
     async def _stream(self, response: HttpResponseBase, receive: Any, send: Any) -> None:
         """A streaming response, as Django sends it: stopped if the client goes away meanwhile."""

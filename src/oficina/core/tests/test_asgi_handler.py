@@ -222,3 +222,35 @@ async def test_a_stream_that_fails_midway_is_an_error_and_the_response_is_still_
 
     assert _streamed == [0, 1]
     assert len(_finished) == 1
+
+
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
+async def test_a_slow_download_holds_no_thread_while_its_bytes_go_out(settings):
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["testserver"]
+    handler = ThreadSetASGIHandler(threads=1)
+    sending, phone_caught_up = asyncio.Event(), asyncio.Event()
+    received: list[bytes] = []
+
+    async def receive() -> dict:
+        if not received:
+            received.append(b"")
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the phone stays connected
+        return {"type": "http.disconnect"}
+
+    async def slow_send(message: dict) -> None:  # as uvicorn's send waits while the socket's buffer is full
+        if message["type"] == "http.response.body":
+            sending.set()
+            await phone_caught_up.wait()
+            received.append(message["body"])
+
+    download = asyncio.create_task(handler(_scope("/file/"), receive, slow_send))
+    await asyncio.wait_for(sending.wait(), 10)
+
+    status, _ = await asyncio.wait_for(_get(handler, "/busy/"), 10)  # the only thread serves meanwhile
+
+    assert status == 200
+    phone_caught_up.set()
+    await asyncio.wait_for(download, 10)
+    assert b"".join(received) == open(__file__, "rb").read()
