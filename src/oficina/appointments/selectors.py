@@ -352,14 +352,10 @@ def free_days_cached(*, service: Service, mode: str, office: Office | None) -> l
     today = timezone.now().astimezone(MADRID).date()
     key = (f"appointments:days:{today.isoformat()}:{service.pk}:{service.duration_minutes}:{mode}:"
            f"{office.pk if office is not None else 0}")
-    return _versioned(key, lambda: free_days(service=service, mode=mode, office=office), still_good=_always)
+    return _versioned(key, lambda: free_days(service=service, mode=mode, office=office))
 
 
-def _always(_value: Any) -> bool:
-    return True
-
-
-def _versioned(key: str, compute: Callable[[], Any], *, still_good: Callable[[Any], bool]) -> Any:
+def _versioned(key: str, compute: Callable[[], Any], *, still_good: Callable[[Any], bool] | None = None) -> Any:
     """What `compute` gives, kept AVAILABILITY_CACHE_SECONDS under `key` with the availability version it
     was computed at, and computed again once that version moves (or `still_good` says no). The version
     and the entry come in one round trip to the cache (with Redis, each round trip costs about as much
@@ -367,7 +363,7 @@ def _versioned(key: str, compute: Callable[[], Any], *, still_good: Callable[[An
     found = cache.get_many([_AVAILABILITY_VERSION_KEY, key])
     version = found.get(_AVAILABILITY_VERSION_KEY, 0)
     entry = found.get(key)
-    if entry is not None and entry[0] == version and still_good(entry[1]):
+    if entry is not None and entry[0] == version and (still_good is None or still_good(entry[1])):
         return entry[1]
     value = compute()
     cache.set(key, (version, value), AVAILABILITY_CACHE_SECONDS)  # a change meanwhile moved the version on
