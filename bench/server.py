@@ -46,18 +46,44 @@ def wait_for_port(port: int, *, what: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{what} did not start")
 
 
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on TCP `port` of this machine (/proc/net/tcp): one per worker process
+    when each has its own (oficina.core.serve)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, _remote, state = row.split()[1:4]
+            count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port  # 0A: LISTEN
+    return count
+
+
+def wait_for_workers(port: int, workers: int, *, seconds: float = 30) -> None:
+    """Return once `workers` processes listen on `port`: connections made before a worker listens all
+    go to the others, and keep-alive connections stay there."""
+    deadline = time.monotonic() + seconds
+    while listening_sockets(port) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{workers} workers did not start on port {port}")
+        time.sleep(0.1)  # polling for the workers' sockets, bounded by the deadline
+
+
 @contextmanager
 def serve_process(app: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen]]:
-    """uvicorn serving `app` on a free port: yields (port, process) once it accepts connections."""
+    """`app` served as in production (oficina.core.serve: uvicorn, `WEB_CONCURRENCY` workers) on a free
+    port: yields (port, process) once every worker accepts connections."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off",
-         "--timeout-keep-alive", "60"],
+        [sys.executable, "-m", "oficina.core.serve", app, "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "60"],
         env=env, cwd=ROOT,
     )
     try:
         wait_for_port(port, what=app)
+        wait_for_workers(port, int(env.get("WEB_CONCURRENCY") or 1))
         yield port, process
     finally:
         process.terminate()
