@@ -403,9 +403,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"drop_conflicts": {"()": "oficina.core.logging.DropConflicts"}},
+    # The level on the handler too: records of Django's own loggers (level INFO) reach the root's
+    # handlers whatever the root's level is.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "level": os.environ.get("LOG_LEVEL", "INFO")}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                "django.request": {"filters": ["drop_conflicts"]}},
 }
 
 # Lockout is per account name on purpose (see AXES_LOCKOUT_PARAMETERS): a whole village can share one IP.
