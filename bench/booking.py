@@ -200,9 +200,12 @@ def _measure(env: dict[str, str], setup: str, slug: str, keys: list[str], slots:
             _race(port, slug, keys, slots, rounds=PACED_ROUNDS, pace=PACED_ATTEMPTS_PER_S))
         read_path = "/citas/nueva/?" + urlencode({"service": slug, "mode": "video"})
         cpu_before = _cpu_seconds(process.pid)
+        # Each client a different citizen whose browser has been on the site before: it sends its
+        # session and its CSRF cookie, so the server reads the token instead of making a new one.
+        read_csrf = secrets.token_hex(16)
         read_rps, read_latencies = asyncio.run(load(
             port, read_path, clients=READ_CLIENTS, seconds=READ_SECONDS,
-            headers={"Cookie": f"sessionid={keys[0]}"}))
+            headers=lambda client: {"Cookie": f"sessionid={keys[client]}; csrftoken={read_csrf}"}))
         cpu_read = _cpu_seconds(process.pid) - cpu_before
     attempts_per_s = len(latencies) / elapsed
     raw_p95 = p(raw_latencies, 95)

@@ -6,6 +6,7 @@ import asyncio
 import re
 import statistics
 import time
+from collections.abc import Callable
 
 _LENGTH = re.compile(rb"content-length: *(\d+)", re.I)
 
@@ -43,16 +44,19 @@ def p(values: list[float], percent: int) -> float:
 
 
 async def load(port: int, path: str, *, clients: int, seconds: float,
-               headers: dict[str, str] | None = None) -> tuple[float, list[float]]:
-    """GET `path` from `clients` keep-alive connections for `seconds`: (requests/s, latencies)."""
+               headers: dict[str, str] | Callable[[int], dict[str, str]] | None = None,
+               ) -> tuple[float, list[float]]:
+    """GET `path` from `clients` keep-alive connections for `seconds`: (requests/s, latencies).
+    `headers`: the same for every client, or client number → that client's headers."""
     latencies: list[float] = []
 
-    async def one() -> None:
+    async def one(client: int) -> None:
+        own = headers(client) if callable(headers) else headers
         connection = await Connection.open(port)
         try:
             while time.perf_counter() < until:
                 start = time.perf_counter()
-                status, _ = await connection.request("GET", path, headers=headers)
+                status, _ = await connection.request("GET", path, headers=own)
                 if status != 200:
                     raise RuntimeError(f"GET {path} answered {status}")
                 latencies.append(time.perf_counter() - start)
@@ -61,5 +65,5 @@ async def load(port: int, path: str, *, clients: int, seconds: float,
 
     until = time.perf_counter() + seconds
     started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(clients)))
+    await asyncio.gather(*(one(client) for client in range(clients)))
     return len(latencies) / (time.perf_counter() - started), latencies
