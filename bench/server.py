@@ -57,7 +57,8 @@ def listening_sockets(port: int) -> int:
             continue
         for row in rows:
             local, _remote, state = row.split()[1:4]
-            count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port  # 0A: LISTEN
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                count += 1
     return count
 
 

@@ -17,7 +17,6 @@ import logging
 import os
 import socket
 import sys
-from unittest import mock
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
@@ -74,10 +73,14 @@ def serve(config: uvicorn.Config) -> None:
         sys.exit(STARTUP_FAILURE)
     logger.info("Uvicorn running on http://%s:%d, %d workers each on its own socket (SO_REUSEPORT)",
                 config.host, config.port, config.workers)
-    # uvicorn's supervisor makes its workers through the module's name `Process`: while it runs, that
-    # name is ours. The workers are spawned processes, which unpickle ReusePortProcess from this module.
-    with mock.patch.object(multiprocess, "Process", ReusePortProcess):
+    # uvicorn's supervisor makes (and remakes) its workers through the module's name `Process`: while it
+    # runs, that name is ours. The workers are spawned processes, which unpickle ReusePortProcess from
+    # this module.
+    uvicorn_process, multiprocess.Process = multiprocess.Process, ReusePortProcess
+    try:
         multiprocess.Multiprocess(config, sockets=[]).run()
+    finally:
+        multiprocess.Process = uvicorn_process
 
 
 def main(argv: list[str] | None = None) -> None:
