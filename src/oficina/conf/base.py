@@ -98,8 +98,12 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [SRC_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Compiled once per language, constant tags folded to text (core/template_loader.py).
+            "loaders": [("oficina.core.template_loader.ConstantFoldingLoader", [
+                "django.template.loaders.filesystem.Loader",
+                "django.template.loaders.app_directories.Loader",
+            ])],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
