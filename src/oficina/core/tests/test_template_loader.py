@@ -118,3 +118,18 @@ def test_urls_follow_the_script_prefix():
         assert engine.get_template("p.html").render({}) == "/"
     finally:
         set_script_prefix(before)
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_the_signed_in_layout_renders_as_without_folding(staff):
+    """The empty context above takes the signed-out branches; these take the others."""
+    class SignedIn:
+        is_authenticated = True
+        is_staff_member = staff
+
+    context = {"user": SignedIn(), "messages": ["Guardado."], "service_name": "Oficina Virtual"}
+    for language in ("es", "en"):
+        with translation.override(language):
+            folded = _render(_engine(FOLDING), "base.html", context)
+            assert folded == _render(_engine(PLAIN), "base.html", context)
+            assert ("/personal/" in folded) is staff and "Guardado." in folded
