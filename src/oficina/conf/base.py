@@ -403,6 +403,7 @@ ATTENTION_OPEN_ON_HOLIDAYS = env_bool("ATTENTION_OPEN_ON_HOLIDAYS", False)
 ATTENTION_APPOINTMENT_EARLY_MINUTES = env_int("ATTENTION_APPOINTMENT_EARLY_MINUTES", 10)
 # --- End of live attention ----------------------------------------------------------------------
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -411,8 +412,8 @@ LOGGING = {
     # The level on the handler too: records of Django's own loggers (level INFO) reach the root's
     # handlers whatever the root's level is.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
-                             "level": os.environ.get("LOG_LEVEL", "INFO")}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+                             "level": LOG_LEVEL}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"},
                 "django.request": {"filters": ["drop_conflicts"]}},
 }

@@ -20,9 +20,14 @@ _pools_lock = threading.Lock()
 
 
 class SharedPoolRedisCacheClient(RedisCacheClient):
+    def __init__(self, servers, **options) -> None:
+        super().__init__(servers, **options)
+        # What besides the server makes a pool different; worked out once, not on every command.
+        self._pool_identity = repr((self._pool_class, sorted(self._pool_options.items(), key=str)))
+
     def _get_connection_pool(self, write: bool):
         server = self._servers[self._get_connection_pool_index(write)]
-        key = (server, repr((self._pool_class, sorted(self._pool_options.items(), key=str))))
+        key = (server, self._pool_identity)
         pool = _pools.get(key)
         if pool is None:
             with _pools_lock:
